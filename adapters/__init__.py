@@ -1,0 +1,1 @@
+"""Platform edges of Rightsize: Slack, Discord and the terminal."""

@@ -1,0 +1,162 @@
+"""The `rightsize` command line: the process's composition root.
+
+It lives among the adapters because it starts them; the engine in bot/ never
+imports anything from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App, build_app
+from bot.errors import RightsizeError
+from bot.scenarios import SHIPPED_FOLDER, load_pool
+from bot.settings import Settings, load_settings
+from bot.storage.database import Database, safe_url
+
+_log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rightsize",
+        description="Rightsize: small model, frontier model, or a hybrid of both?",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    quiz = commands.add_parser("quiz", help="play the self-quiz in this terminal")
+    quiz.add_argument("--name", help="whose progress to use (default: your login name)")
+
+    run = commands.add_parser("run", help="run the bot")
+    run.add_argument(
+        "--console",
+        action="store_true",
+        help="run a local team channel in this terminal",
+    )
+    run.add_argument(
+        "--channel",
+        default="terminal",
+        help="name of the terminal channel (default: terminal)",
+    )
+
+    scenarios = commands.add_parser("scenarios", help="work with scenario files")
+    scenario_commands = scenarios.add_subparsers(
+        dest="scenarios_command", required=True, metavar="ACTION"
+    )
+    check = scenario_commands.add_parser("check", help="validate scenario files")
+    check.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        help="folder to check (default: shipped and configured packs)",
+    )
+
+    db = commands.add_parser("db", help="work with the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="migrate the database to the newest schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _configure_logging(
+            settings,
+            quiet=args.command in {"quiz", "run"} and "LOG_LEVEL" not in os.environ,
+        )
+        return _dispatch(args, settings)
+    except RightsizeError as exc:
+        sys.stderr.write(f"rightsize: {exc.message}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _configure_logging(settings: Settings, *, quiet: bool) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "scenarios":
+        return _check_scenarios(args.folder, settings, sys.stdout)
+    if args.command == "db":
+        database = Database.open(settings.resolved_database_url)
+        database.close()
+        sys.stdout.write(
+            f"Database {safe_url(settings.resolved_database_url)} is at the newest schema.\n"
+        )
+        return 0
+    app = build_app(settings)
+    try:
+        if args.command == "quiz":
+            return _quiz(app, args.name)
+        return _run(app, args)
+    finally:
+        app.close()
+
+
+def _check_scenarios(folder: Path | None, settings: Settings, out: TextIO) -> int:
+    folders = [folder] if folder is not None else [SHIPPED_FOLDER]
+    if folder is None and settings.rightsize_scenarios_dir is not None:
+        folders.append(settings.rightsize_scenarios_dir)
+    pool = load_pool(folders)
+    for scenario_id in pool.ids:
+        scenario = pool.scenarios[scenario_id]
+        signals = ", ".join(signal.value for signal in scenario.signals)
+        out.write(f"{scenario.id}  {scenario.answer.value}  {signals}\n")
+    out.write(f"{len(pool)} scenarios are valid.\n")
+    return 0
+
+
+def read_line(prompt: str) -> str | None:
+    """Read one line, prompting only on a terminal; None at end of input."""
+    if sys.stdin.isatty():
+        try:
+            return input(prompt)
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return line if line else None
+
+
+def _quiz(app: App, name: str | None) -> int:
+    from adapters.console.quiz import run_quiz
+
+    person = f"console:{name or getpass.getuser()}"
+    run_quiz(app.practice, person, read=read_line, out=sys.stdout)
+    return 0
+
+
+def _run(app: App, args: argparse.Namespace) -> int:
+    if not args.console:
+        raise RightsizeError(
+            "No chat platform is configured yet. Run `rightsize run --console` for a "
+            "local team channel in this terminal."
+        )
+    from adapters.console.channel import ConsoleChannel
+
+    async def serve() -> None:
+        channel = ConsoleChannel(app, out=sys.stdout, channel=args.channel)
+
+        async def read(prompt: str) -> str | None:
+            return await asyncio.to_thread(read_line, prompt)
+
+        await channel.serve(read)
+
+    asyncio.run(serve())
+    return 0

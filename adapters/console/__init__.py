@@ -1,0 +1,1 @@
+"""The terminal adapter: a self-quiz and a local team channel."""

@@ -1,0 +1,1 @@
+"""Rightsize engine: scenarios, rounds, votes, scoring and cards, with no chat library."""

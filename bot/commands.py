@@ -1,0 +1,240 @@
+"""The `/rightsize` subcommands, parsed and run the same way for every adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from dataclasses import dataclass, field
+
+from bot import compose, texts
+from bot.cards import Card
+from bot.cycle import Cycle
+from bot.engine import Engine, TeamInfo
+from bot.errors import (
+    InvalidSettingError,
+    NotAdminError,
+    RoundAlreadyPostedError,
+    UnknownCommandError,
+)
+from bot.practice import Practice
+from bot.schedule import (
+    format_weekdays,
+    next_post,
+    parse_time,
+    parse_timezone,
+    parse_weekdays,
+)
+
+ADMIN_COMMANDS = frozenset({"setup", "pause", "resume", "post-now", "reveal-now"})
+HELP_TEXT = """\
+quiz: a private self-quiz scenario (never today's open one)
+leaderboard [season|all]: points, accuracy and streaks (default: season)
+stats [me]: the team's bias stats, or your own with `me`
+status: the next post in local time, season progress, paused or not
+help: this list
+Admins only:
+setup TIME TZ [DAYS]: subscribe this channel, e.g. `setup 09:30 Europe/Berlin mon-fri`
+pause / resume: stop or restart the daily post
+post-now: post today's round now
+reveal-now: reveal the open round now"""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One `/rightsize` command as an adapter received it."""
+
+    platform: str
+    workspace_id: str
+    channel_id: str
+    user_id: str
+    user_name: str
+    text: str
+    is_admin: bool
+    channel_name: str = ""
+    # Who may run admin commands on this platform, for the rejection message.
+    admins_are: str = "admins"
+
+    @property
+    def person(self) -> str:
+        """Return the platform-qualified key of the person, for the self-quiz."""
+        return f"{self.platform}:{self.workspace_id}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command produced: private cards for the caller."""
+
+    cards: list[Card] = field(default_factory=list)
+
+
+class Commands:
+    """Run subcommands against the engine, the self-quiz and the cycle."""
+
+    def __init__(self, *, engine: Engine, practice: Practice, cycle: Cycle) -> None:
+        self.engine = engine
+        self.practice = practice
+        self.cycle = cycle
+
+    async def run(self, invocation: Invocation) -> Outcome:
+        """Parse and run one command; raise a RightsizeError for a user mistake."""
+        try:
+            words = shlex.split(invocation.text)
+        except ValueError:
+            words = invocation.text.split()
+        name = words[0].lower() if words else "help"
+        args = words[1:]
+        if name in ADMIN_COMMANDS and not invocation.is_admin:
+            raise NotAdminError(name, invocation.admins_are)
+        handlers = {
+            "help": self._help,
+            "quiz": self._quiz,
+            "leaderboard": self._leaderboard,
+            "stats": self._stats,
+            "status": self._status,
+            "setup": self._setup,
+            "pause": self._pause,
+            "resume": self._resume,
+            "post-now": self._post_now,
+            "reveal-now": self._reveal_now,
+        }
+        handler = handlers.get(name)
+        if handler is None:
+            raise UnknownCommandError(name)
+        return Outcome(cards=await handler(invocation, args))
+
+    async def _team(self, invocation: Invocation) -> TeamInfo:
+        return await asyncio.to_thread(
+            self.engine.require_team,
+            invocation.platform,
+            invocation.workspace_id,
+            invocation.channel_id,
+        )
+
+    async def _help(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        return [compose.notice_card("Rightsize commands", HELP_TEXT)]
+
+    async def _quiz(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        hidden = await asyncio.to_thread(
+            self.engine.open_scenarios, invocation.platform, invocation.workspace_id
+        )
+        scenario = await asyncio.to_thread(
+            self.practice.next_scenario, invocation.person, hidden=hidden
+        )
+        if scenario is None:
+            return [compose.notice_card("Self-quiz", texts.PRACTICE_ALL_DONE)]
+        return [compose.practice_question_card(scenario)]
+
+    async def _leaderboard(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        scope = args[0].lower() if args else "season"
+        if scope not in {"season", "all"} or len(args) > 1:
+            raise InvalidSettingError("leaderboard scope", " ".join(args), "season or all")
+        team = await self._team(invocation)
+        card = await asyncio.to_thread(
+            self.engine.leaderboard_card, team.id, season_only=scope == "season"
+        )
+        return [card]
+
+    async def _stats(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        if args and (args[0].lower() != "me" or len(args) > 1):
+            raise InvalidSettingError("stats option", " ".join(args), "nothing (team stats) or me")
+        team = await self._team(invocation)
+        if args:
+            card = await asyncio.to_thread(
+                self.engine.member_stats_card,
+                team.id,
+                invocation.user_id,
+                invocation.user_name,
+            )
+        else:
+            card = await asyncio.to_thread(self.engine.team_stats_card, team.id)
+        return [card]
+
+    async def _status(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        team = await self._team(invocation)
+        return [await asyncio.to_thread(self.status_card, team)]
+
+    def status_card(self, team: TeamInfo) -> Card:
+        """Describe the next post in local time, the season's progress and pausing."""
+        latest = self.engine.latest_round(team.id)
+        moment = next_post(
+            now=self.engine.clock.now(),
+            zone=team.zone,
+            at=team.post_time,
+            weekdays=team.weekdays,
+            after=latest.local_date if latest else None,
+        )
+        if team.paused:
+            reason = f" ({team.pause_reason})" if team.pause_reason else ""
+            when = f"Paused{reason}. An admin can run `resume`."
+        elif moment is None:
+            when = "No active days are set, so nothing will be posted."
+        else:
+            local = moment.astimezone(team.zone)
+            when = f"Next post: {local:%A %Y-%m-%d %H:%M} {team.timezone}"
+        schedule = (
+            f"Posts at {team.post_time:%H:%M} {team.timezone}, {format_weekdays(team.weekdays)}"
+        )
+        if latest is None:
+            season = "No round posted yet."
+        else:
+            total = len(self.engine.pool)
+            season = f"Season {latest.season_number}: round {latest.position + 1} of {total}"
+        return compose.notice_card("Rightsize status", "\n".join([when, schedule, season]))
+
+    async def _setup(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        if len(args) not in (2, 3):
+            raise InvalidSettingError(
+                "setup",
+                " ".join(args),
+                "TIME TZ [DAYS], for example `setup 09:30 Europe/Berlin mon-fri`",
+            )
+        at = parse_time(args[0])
+        zone = parse_timezone(args[1])
+        days = parse_weekdays(args[2]) if len(args) == 3 else parse_weekdays("mon-fri")
+        team = await asyncio.to_thread(
+            lambda: self.engine.subscribe(
+                platform=invocation.platform,
+                workspace_id=invocation.workspace_id,
+                channel_id=invocation.channel_id,
+                name=invocation.channel_name,
+                timezone=zone,
+                post_time=at,
+                weekdays=days,
+            )
+        )
+        return [await asyncio.to_thread(self.status_card, team)]
+
+    async def _pause(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        team = await self._team(invocation)
+        await asyncio.to_thread(
+            self.engine.set_paused, team.id, True, f"paused by {invocation.user_name}"
+        )
+        return [
+            compose.notice_card("Paused", "No rounds will be posted until an admin runs `resume`.")
+        ]
+
+    async def _resume(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        team = await self._team(invocation)
+        team = await asyncio.to_thread(self.engine.set_paused, team.id, False)
+        return [await asyncio.to_thread(self.status_card, team)]
+
+    async def _post_now(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        team = await self._team(invocation)
+        today = self.engine.today(team)
+        latest = await asyncio.to_thread(self.engine.latest_round, team.id)
+        if latest is not None and latest.local_date >= today:
+            raise RoundAlreadyPostedError(latest.local_date)
+        await self.cycle.reveal_open_round(team)
+        posted = await self.cycle.post_round(team, today)
+        if posted is None:
+            raise RoundAlreadyPostedError(today)
+        return [compose.notice_card("Posted", "Today's round is in the channel.")]
+
+    async def _reveal_now(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        team = await self._team(invocation)
+        revealed = await self.cycle.reveal_open_round(team)
+        if revealed is None:
+            return [
+                compose.notice_card("Nothing to reveal", "There is no open round in this channel.")
+            ]
+        return [compose.notice_card("Revealed", "The answer is posted in the channel.")]

@@ -1,0 +1,78 @@
+"""Settings from the environment and an optional .env file, in one typed object."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import RightsizeError
+
+
+def default_database_url() -> str:
+    """Return the SQLite file in the user's data folder, creating the folder."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    folder = base / "rightsize"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'rightsize.sqlite3'}"
+
+
+class SettingsError(RightsizeError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Invalid settings:\n" + "\n".join(problems))
+
+
+class Settings(BaseSettings):
+    """Every setting of Rightsize; names are the environment variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite file by default"
+    )
+    rightsize_scenarios_dir: Path | None = Field(
+        default=None, description="folder of an extra scenario pack"
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_base_url: str = "https://slack.com/api/"
+    slack_admin_ids: str = Field(
+        default="", description="comma-separated Slack user ids with admin rights"
+    )
+
+    discord_token: SecretStr | None = None
+    discord_api_base_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.slack_admin_ids.split(",") if part.strip())
+
+
+def load_settings() -> Settings:
+    """Read the settings; raise SettingsError naming each invalid variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors(include_url=False)
+        ]
+        raise SettingsError(problems) from None

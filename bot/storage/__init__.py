@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 models, database set-up and migrations for Rightsize."""
