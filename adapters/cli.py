@@ -160,3 +160,7 @@ def _run(app: App, args: argparse.Namespace) -> int:
 
     asyncio.run(serve())
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot import compose, texts
@@ -85,7 +86,17 @@ class Commands:
         args = words[1:]
         if name in ADMIN_COMMANDS and not invocation.is_admin:
             raise NotAdminError(name, invocation.admins_are)
-        handlers = {
+        handler = self._handlers().get(name)
+        if handler is None:
+            raise UnknownCommandError(name)
+        return Outcome(cards=await handler(invocation, args))
+
+    def names(self) -> frozenset[str]:
+        """Return every subcommand name."""
+        return frozenset(self._handlers())
+
+    def _handlers(self) -> dict[str, Callable[[Invocation, list[str]], Awaitable[list[Card]]]]:
+        return {
             "help": self._help,
             "quiz": self._quiz,
             "leaderboard": self._leaderboard,
@@ -97,10 +108,6 @@ class Commands:
             "post-now": self._post_now,
             "reveal-now": self._reveal_now,
         }
-        handler = handlers.get(name)
-        if handler is None:
-            raise UnknownCommandError(name)
-        return Outcome(cards=await handler(invocation, args))
 
     async def _team(self, invocation: Invocation) -> TeamInfo:
         return await asyncio.to_thread(

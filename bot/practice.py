@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -26,6 +27,10 @@ class PracticeResult:
     choice: Choice
     correct: bool
     card: Card
+
+
+def _order_key(person: str, scenario_id: str) -> str:
+    return hashlib.sha256(f"{person}\n{scenario_id}".encode()).hexdigest()
 
 
 class Practice:
@@ -53,6 +58,8 @@ class Practice:
         ]
         unseen = [scenario_id for scenario_id in candidates if scenario_id not in latest]
         if unseen:
+            # Each person meets the unseen scenarios in an order of their own.
+            unseen.sort(key=lambda scenario_id: _order_key(person, scenario_id))
             return self.pool.scenarios[unseen[0]]
         missed = [scenario_id for scenario_id in candidates if not latest[scenario_id][1]]
         rest = [scenario_id for scenario_id in candidates if latest[scenario_id][1]]

@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from adapters.console.port import ConsolePort
+from bot import texts
 from bot.app import App
 from bot.commands import Invocation
 from bot.engine import TeamInfo, next_free_date
-from bot.errors import RightsizeError, UnknownChoiceError
-from bot.vocabulary import parse_choice
+from bot.errors import RightsizeError, UnknownChoiceError, UnknownCommandError
 
 _log = logging.getLogger(__name__)
 
@@ -111,7 +111,10 @@ class ConsoleChannel:
             self.port.show(card)
         elif head in {"help", "?"}:
             self.say(HELP)
-        elif len(words) == 2 and _is_choice(words[1]) and head not in {"leaderboard", "stats"}:
+        elif head not in self.app.commands.names():
+            # Anything that is not a command is a vote: NAME CHOICE.
+            if len(words) != 2:
+                raise UnknownCommandError(line)
             await self._vote(team, words[0], words[1])
         else:
             outcome = await self.app.commands.run(self._invocation(line))
@@ -133,7 +136,7 @@ class ConsoleChannel:
                 choice=choice,
             )
         )
-        self.say(f"{name}: {receipt.message} ({receipt.vote_count} votes so far)")
+        self.say(f"{name}: {receipt.message} {texts.vote_count(receipt.vote_count)}")
 
     async def _post_next(self, team: TeamInfo) -> None:
         engine = self.app.engine
@@ -153,11 +156,3 @@ class ConsoleChannel:
             text=line,
             is_admin=True,
         )
-
-
-def _is_choice(text: str) -> bool:
-    try:
-        parse_choice(text)
-    except UnknownChoiceError:
-        return False
-    return True

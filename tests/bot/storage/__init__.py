@@ -1,1 +1,1 @@
-"""Tests of Rightsize."""
+"""Tests of the storage layer."""
