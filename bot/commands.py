@@ -231,8 +231,7 @@ class Commands:
         latest = await asyncio.to_thread(self.engine.latest_round, team.id)
         if latest is not None and latest.local_date >= today:
             raise RoundAlreadyPostedError(latest.local_date)
-        await self.cycle.reveal_open_round(team)
-        posted = await self.cycle.post_round(team, today)
+        posted = await self.cycle.run_day(team, today)
         if posted is None:
             raise RoundAlreadyPostedError(today)
         return [compose.notice_card("Posted", "Today's round is in the channel.")]

@@ -22,6 +22,7 @@ from bot import compose, texts
 from bot.cards import Card
 from bot.clock import Clock, SystemClock
 from bot.errors import (
+    InvalidSettingError,
     NoOpenRoundError,
     NoScenarioError,
     RoundNotFoundError,
@@ -32,7 +33,7 @@ from bot.errors import (
 from bot.scenarios import Scenario, ScenarioPool
 from bot.scoring import BiasStats, Outcome, RoundResult, Standing, bias_stats, standings
 from bot.storage.database import Database
-from bot.storage.models import Round, Season, Team, Vote
+from bot.storage.models import OffDay, ProcessedEvent, Round, Season, Team, Vote
 from bot.vocabulary import Choice, parse_choice
 
 _log = logging.getLogger(__name__)
@@ -41,6 +42,12 @@ ALL_WEEKDAYS = 0b1111111
 WORKDAYS = 0b0011111
 DEFAULT_POST_TIME = time(9, 30)
 MEMBER_NAME_MAX = 200
+# A failed post is retried on later ticks, this many attempts in all.
+MAX_POST_ATTEMPTS = 5
+# How long one process may take to post a round before another may retry it.
+POST_LEASE = timedelta(minutes=2)
+# The longest range one `off` command may add or remove, so a typo cannot write years.
+OFF_RANGE_MAX_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,8 @@ class VoteReceipt:
     previous: Choice | None
     vote_count: int
     message: str
+    # True when this delivery id was handled before, so nothing was written now.
+    duplicate: bool = False
 
 
 def _team_info(team: Team) -> TeamInfo:
@@ -305,6 +314,7 @@ class Engine:
                     local_date=local_date,
                     claimed_at=self.clock.now(),
                     post_attempts=0,
+                    post_lease_until=self.clock.now() + POST_LEASE,
                 )
                 session.add(row)
                 session.flush()
@@ -369,12 +379,118 @@ class Engine:
             row.posted_at = self.clock.now()
             row.post_attempts += 1
 
-    def record_post_failure(self, round_id: int) -> int:
-        """Count a failed attempt to post a claimed round; return the attempts so far."""
+    def record_post_failure(self, round_id: int, retry_after: timedelta) -> int:
+        """Count a failed attempt to post a claimed round; return the attempts so far.
+
+        The lease is shortened so that any process may retry after ``retry_after``.
+        """
         with self.database.session() as session:
             row = self._round_row(session, round_id)
             row.post_attempts += 1
+            row.post_lease_until = self.clock.now() + retry_after
             return row.post_attempts
+
+    def unposted_rounds(self, team_id: int) -> list[RoundInfo]:
+        """List the team's claimed, unrevealed rounds whose question is not posted yet."""
+        with self.database.session() as session:
+            rows = session.scalars(
+                select(Round)
+                .where(
+                    Round.team_id == team_id,
+                    Round.posted_at.is_(None),
+                    Round.revealed_at.is_(None),
+                    Round.post_attempts < MAX_POST_ATTEMPTS,
+                )
+                .order_by(Round.local_date)
+            )
+            return [self._detached(session, row) for row in rows]
+
+    def acquire_post_retry(self, round_id: int) -> bool:
+        """Take the lease to retry posting a round; False if another process holds it."""
+        now = self.clock.now()
+        with self.database.session() as session:
+            result = session.execute(
+                update(Round)
+                .where(
+                    Round.id == round_id,
+                    Round.posted_at.is_(None),
+                    Round.revealed_at.is_(None),
+                    Round.post_attempts < MAX_POST_ATTEMPTS,
+                    (Round.post_lease_until.is_(None)) | (Round.post_lease_until <= now),
+                )
+                .values(post_lease_until=now + POST_LEASE)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def open_rounds_before(self, team_id: int, local_date: date) -> list[RoundInfo]:
+        """List the team's unrevealed rounds dated before a local date, oldest first."""
+        with self.database.session() as session:
+            rows = session.scalars(
+                select(Round)
+                .where(
+                    Round.team_id == team_id,
+                    Round.revealed_at.is_(None),
+                    Round.local_date < local_date,
+                )
+                .order_by(Round.local_date)
+            )
+            return [self._detached(session, row) for row in rows]
+
+    def has_round_on(self, team_id: int, local_date: date) -> bool:
+        with self.database.session() as session:
+            found = session.scalar(
+                select(Round.id).where(Round.team_id == team_id, Round.local_date == local_date)
+            )
+            return found is not None
+
+    # Deliveries
+
+    def first_delivery(self, key: str) -> bool:
+        """Record a platform delivery id; False if it was seen before (a redelivery)."""
+        try:
+            with self.database.session() as session:
+                session.add(ProcessedEvent(key=key[:200], received_at=self.clock.now()))
+        except IntegrityError:
+            return False
+        return True
+
+    # Off days
+
+    def add_off_days(self, team_id: int, first: date, last: date) -> int:
+        """Mark every date from first to last as off; return how many were new."""
+        days = _date_range(first, last)
+        with self.database.session() as session:
+            self._team_row(session, team_id)
+            existing = set(
+                session.scalars(
+                    select(OffDay.day).where(OffDay.team_id == team_id, OffDay.day.in_(days))
+                )
+            )
+            new = [day for day in days if day not in existing]
+            session.add_all(OffDay(team_id=team_id, day=day) for day in new)
+        return len(new)
+
+    def remove_off_days(self, team_id: int, first: date, last: date) -> int:
+        """Remove off days from first to last; return how many were removed."""
+        days = _date_range(first, last)
+        with self.database.session() as session:
+            self._team_row(session, team_id)
+            rows = list(
+                session.scalars(
+                    select(OffDay).where(OffDay.team_id == team_id, OffDay.day.in_(days))
+                )
+            )
+            for row in rows:
+                session.delete(row)
+        return len(rows)
+
+    def off_days(self, team_id: int, since: date | None = None) -> list[date]:
+        """List the team's off days, optionally from a date on, in order."""
+        query = select(OffDay.day).where(OffDay.team_id == team_id)
+        if since is not None:
+            query = query.where(OffDay.day >= since)
+        with self.database.session() as session:
+            return list(session.scalars(query.order_by(OffDay.day)))
 
     def question_card(self, round_id: int) -> Card:
         """Build the question card of a round with its current vote count."""
@@ -470,13 +586,56 @@ class Engine:
         member_id: str,
         member_name: str,
         choice: str,
+        delivery_key: str | None = None,
     ) -> VoteReceipt:
         """Record or change a member's vote; the last one counts, the first is kept.
 
-        Raises UnknownChoiceError, RoundNotFoundError, RoundOfAnotherTeamError or
+        A ``delivery_key`` (the platform's id of this click) is stored in the same
+        transaction, so a redelivered click has no second effect. Raises
+        UnknownChoiceError, RoundNotFoundError, RoundOfAnotherTeamError or
         VotingClosedError without writing anything.
         """
         picked = parse_choice(choice)
+        try:
+            return self._record_vote(
+                team_id, round_id, member_id, member_name, picked, delivery_key
+            )
+        except IntegrityError:
+            # A concurrent copy of the same delivery committed first.
+            if delivery_key is None:
+                raise
+            return self._duplicate_receipt(round_id, member_id, picked)
+
+    def _duplicate_receipt(self, round_id: int, member_id: str, picked: Choice) -> VoteReceipt:
+        with self.database.session() as session:
+            return self._stored_receipt(session, round_id, member_id, picked)
+
+    def _stored_receipt(
+        self, session: Session, round_id: int, member_id: str, picked: Choice
+    ) -> VoteReceipt:
+        stored = session.scalar(
+            select(Vote.choice).where(Vote.round_id == round_id, Vote.member_id == member_id)
+        )
+        count = self._vote_count(session, round_id)
+        current = Choice(stored) if stored else picked
+        return VoteReceipt(
+            round_id=round_id,
+            choice=current,
+            previous=None,
+            vote_count=count,
+            message=texts.vote_confirmation(current, changed_from=None),
+            duplicate=True,
+        )
+
+    def _record_vote(
+        self,
+        team_id: int,
+        round_id: int,
+        member_id: str,
+        member_name: str,
+        picked: Choice,
+        delivery_key: str | None,
+    ) -> VoteReceipt:
         now = self.clock.now()
         with self.database.session() as session:
             # A shared row lock makes a concurrent reveal wait for this vote to commit.
@@ -489,6 +648,10 @@ class Engine:
                 raise RoundOfAnotherTeamError(round_id)
             if row.revealed_at is not None:
                 raise VotingClosedError(round_id)
+            if delivery_key is not None:
+                if session.get(ProcessedEvent, delivery_key) is not None:
+                    return self._stored_receipt(session, round_id, member_id, picked)
+                session.add(ProcessedEvent(key=delivery_key, received_at=now))
             previous = session.scalar(
                 select(Vote.choice).where(Vote.round_id == round_id, Vote.member_id == member_id)
             )
@@ -656,6 +819,19 @@ class Engine:
     def _detached(session: Session, row: Round) -> RoundInfo:
         number = session.scalar(select(Season.number).where(Season.id == row.season_id)) or 0
         return _round_info(row, number)
+
+
+def _date_range(first: date, last: date) -> list[date]:
+    span = (last - first).days
+    if span < 0:
+        raise InvalidSettingError(
+            "date range", f"{first}..{last}", "a first date on or before the last date"
+        )
+    if span >= OFF_RANGE_MAX_DAYS:
+        raise InvalidSettingError(
+            "date range", f"{first}..{last}", f"at most {OFF_RANGE_MAX_DAYS} days at once"
+        )
+    return [first + timedelta(days=offset) for offset in range(span + 1)]
 
 
 def next_free_date(latest: date | None, today: date) -> date:

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_api_base_url: str = "https://slack.com/api/"
+    slack_http_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="serve the Slack Events API over HTTP on this port",
+    )
+    slack_http_host: str = Field(default="0.0.0.0", description="address the HTTP mode listens on")
     slack_admin_ids: str = Field(
         default="", description="comma-separated Slack user ids with admin rights"
     )

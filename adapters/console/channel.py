@@ -95,7 +95,6 @@ class ConsoleChannel:
             if await self.app.cycle.reveal_open_round(team) is None:
                 self.say("There is no open round to reveal.")
         elif head == "next":
-            await self.app.cycle.reveal_open_round(team)
             await self._post_next(team)
         elif head == "show":
             current = await asyncio.to_thread(engine.open_round, team.id)
@@ -143,7 +142,7 @@ class ConsoleChannel:
         latest = await asyncio.to_thread(engine.latest_round, team.id)
         # The terminal may play several rounds a day; each takes the next free date.
         day = next_free_date(latest.local_date if latest else None, engine.today(team))
-        await self.app.cycle.post_round(team, day)
+        await self.app.cycle.run_day(team, day)
 
     def _invocation(self, line: str) -> Invocation:
         return Invocation(

@@ -116,8 +116,22 @@ class Round(Base):
     # The adapter's handle of the posted question message (for example "C1:171.2").
     message_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
     post_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # While this moment is in the future one process is posting the round, so no
+    # other process retries it.
+    post_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reveal_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class OffDay(Base):
+    """A local date on which a team gets no round."""
+
+    __tablename__ = "off_days"
+    __table_args__ = (UniqueConstraint("team_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
 
 
 class Vote(Base):
