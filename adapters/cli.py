@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
         default="terminal",
         help="name of the terminal channel (default: terminal)",
     )
+    run.add_argument(
+        "--http-port",
+        type=int,
+        help="serve Slack's Events API over HTTP on this port instead of Socket Mode",
+    )
+
+    commands.add_parser(
+        "check", help="verify the database, its migrations and the configured tokens"
+    )
 
     scenarios = commands.add_parser("scenarios", help="work with scenario files")
     scenario_commands = scenarios.add_subparsers(
@@ -84,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -94,6 +104,8 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "scenarios":
         return _check_scenarios(args.folder, settings, sys.stdout)
+    if args.command == "check":
+        return _check(settings, sys.stdout)
     if args.command == "db":
         database = Database.open(settings.resolved_database_url)
         database.close()
@@ -123,6 +135,17 @@ def _check_scenarios(folder: Path | None, settings: Settings, out: TextIO) -> in
     return 0
 
 
+def _check(settings: Settings, out: TextIO) -> int:
+    from adapters.health import run_checks
+
+    checks = run_checks(settings)
+    for check in checks:
+        out.write(check.line() + "\n")
+    failed = [check for check in checks if not check.ok]
+    out.write("All checks passed.\n" if not failed else f"Checks failed: {len(failed)}.\n")
+    return 1 if failed else 0
+
+
 def read_line(prompt: str) -> str | None:
     """Read one line, prompting only on a terminal; None at end of input."""
     if sys.stdin.isatty():
@@ -143,15 +166,31 @@ def _quiz(app: App, name: str | None) -> int:
 
 
 def _run(app: App, args: argparse.Namespace) -> int:
-    if not args.console:
+    if args.console:
+        return _run_console(app, args.channel)
+    settings = app.settings
+    if args.http_port is not None:
+        if not 1 <= args.http_port <= 65535:
+            raise RightsizeError(f"Invalid --http-port {args.http_port}: expected 1 to 65535.")
+        settings = settings.model_copy(update={"slack_http_port": args.http_port})
+    from adapters.runtime import configured_runners, serve
+
+    runners = configured_runners(app, settings)
+    if not runners:
         raise RightsizeError(
-            "No chat platform is configured yet. Run `rightsize run --console` for a "
-            "local team channel in this terminal."
+            "No chat platform is configured: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN "
+            "(or SLACK_SIGNING_SECRET with --http-port), or DISCORD_TOKEN. "
+            "`rightsize run --console` runs a local team channel in this terminal."
         )
+    asyncio.run(serve(app, runners))
+    return 0
+
+
+def _run_console(app: App, channel_name: str) -> int:
     from adapters.console.channel import ConsoleChannel
 
     async def serve() -> None:
-        channel = ConsoleChannel(app, out=sys.stdout, channel=args.channel)
+        channel = ConsoleChannel(app, out=sys.stdout, channel=channel_name)
 
         async def read(prompt: str) -> str | None:
             return await asyncio.to_thread(read_line, prompt)

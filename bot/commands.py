@@ -21,12 +21,13 @@ from bot.practice import Practice
 from bot.schedule import (
     format_weekdays,
     next_post,
+    parse_date_range,
     parse_time,
     parse_timezone,
     parse_weekdays,
 )
 
-ADMIN_COMMANDS = frozenset({"setup", "pause", "resume", "post-now", "reveal-now"})
+ADMIN_COMMANDS = frozenset({"setup", "pause", "resume", "off", "post-now", "reveal-now"})
 HELP_TEXT = """\
 quiz: a private self-quiz scenario (never today's open one)
 leaderboard [season|all]: points, accuracy and streaks (default: season)
@@ -36,6 +37,8 @@ help: this list
 Admins only:
 setup TIME TZ [DAYS]: subscribe this channel, e.g. `setup 09:30 Europe/Berlin mon-fri`
 pause / resume: stop or restart the daily post
+off DATE[..DATE]: no round on those dates, e.g. `off 2027-12-24..2027-12-31`
+off list / off remove DATE[..DATE]: show or remove off days
 post-now: post today's round now
 reveal-now: reveal the open round now"""
 
@@ -105,6 +108,7 @@ class Commands:
             "setup": self._setup,
             "pause": self._pause,
             "resume": self._resume,
+            "off": self._off,
             "post-now": self._post_now,
             "reveal-now": self._reveal_now,
         }
@@ -163,11 +167,13 @@ class Commands:
     def status_card(self, team: TeamInfo) -> Card:
         """Describe the next post in local time, the season's progress and pausing."""
         latest = self.engine.latest_round(team.id)
+        now = self.engine.clock.now()
         moment = next_post(
-            now=self.engine.clock.now(),
+            now=now,
             zone=team.zone,
             at=team.post_time,
             weekdays=team.weekdays,
+            off_days=set(self.engine.off_days(team.id, team.local_date(now))),
             after=latest.local_date if latest else None,
         )
         if team.paused:
@@ -224,6 +230,26 @@ class Commands:
         team = await self._team(invocation)
         team = await asyncio.to_thread(self.engine.set_paused, team.id, False)
         return [await asyncio.to_thread(self.status_card, team)]
+
+    async def _off(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        team = await self._team(invocation)
+        action = args[0].lower() if args else "list"
+        if action == "list" and len(args) <= 1:
+            days = await asyncio.to_thread(self.engine.off_days, team.id, self.engine.today(team))
+            listing = ", ".join(day.isoformat() for day in days) or "none"
+            return [compose.notice_card("Off days", f"Upcoming off days: {listing}")]
+        removing = action == "remove"
+        spans = args[1:] if removing else args
+        if len(spans) != 1:
+            raise InvalidSettingError(
+                "off days", " ".join(args), "`off DATE[..DATE]`, `off list` or `off remove DATE`"
+            )
+        first, last = parse_date_range(spans[0])
+        if removing:
+            count = await asyncio.to_thread(self.engine.remove_off_days, team.id, first, last)
+            return [compose.notice_card("Off days", f"Removed {count} off days.")]
+        count = await asyncio.to_thread(self.engine.add_off_days, team.id, first, last)
+        return [compose.notice_card("Off days", f"Added {count} off days, {first} to {last}.")]
 
     async def _post_now(self, invocation: Invocation, args: list[str]) -> list[Card]:
         team = await self._team(invocation)

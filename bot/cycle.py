@@ -42,7 +42,14 @@ class Cycle:
 
         earlier = await asyncio.to_thread(self.engine.open_rounds_before, team.id, local_date)
         for previous in earlier:
-            await self.reveal_round(team, previous)
+            try:
+                await self.reveal_round(team, previous)
+            except ChannelUnavailableError:
+                raise
+            except Exception:
+                # Logged and counted in publish_reveal; a later tick retries it, and
+                # today's question still goes out.
+                continue
 
         await self.deliver(team, opened.round)
         return await asyncio.to_thread(self.engine.get_round, opened.round.id)
@@ -92,6 +99,18 @@ class Cycle:
             posted += 1
         return posted
 
+    async def retry_unpublished(self, team: TeamInfo) -> int:
+        """Retry publishing reveals that failed; return how many were published."""
+        published = 0
+        for pending in await asyncio.to_thread(self.engine.unpublished_reveals, team.id):
+            if not await asyncio.to_thread(self.engine.acquire_reveal_retry, pending.id):
+                continue
+            _log.info("retrying the reveal of round %s in team %s", pending.id, team.id)
+            revealed = await asyncio.to_thread(self.engine.reveal_cards, pending.id)
+            await self.publish_reveal(team, revealed)
+            published += 1
+        return published
+
     async def reveal_open_round(self, team: TeamInfo) -> Reveal | None:
         """Reveal the team's open round, if any, and publish it; None if there is none."""
         current = await asyncio.to_thread(self.engine.open_round, team.id)
@@ -130,6 +149,18 @@ class Cycle:
             await port.reply(team, ref, revealed.reveal)
         except ChannelUnavailableError as exc:
             await self._pause(team, exc)
+            raise
+        except Exception:
+            attempts = await asyncio.to_thread(
+                self.engine.record_reveal_failure, revealed.round.id, RETRY_AFTER
+            )
+            _log.exception(
+                "publishing the reveal of round %s in team %s failed (attempt %s of %s)",
+                revealed.round.id,
+                team.id,
+                attempts,
+                MAX_POST_ATTEMPTS,
+            )
             raise
         await asyncio.to_thread(self.engine.mark_reveal_posted, revealed.round.id)
         _log.info("round %s revealed in team %s", revealed.round.id, team.id)

@@ -64,6 +64,7 @@ class TeamInfo:
     weekdays: int
     paused: bool
     pause_reason: str | None
+    created_at: datetime
 
     @property
     def zone(self) -> ZoneInfo:
@@ -91,6 +92,17 @@ class RoundInfo:
     message_ref: str | None
     posted: bool
     revealed: bool
+
+
+@dataclass(frozen=True)
+class TeamState:
+    """What the scheduler needs of one team, read for all teams in a few queries."""
+
+    team: TeamInfo
+    latest_date: date | None
+    has_unposted: bool
+    has_unpublished: bool
+    off_days: frozenset[date]
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,7 @@ def _team_info(team: Team) -> TeamInfo:
         weekdays=team.weekdays,
         paused=team.paused,
         pause_reason=team.pause_reason,
+        created_at=team.created_at,
     )
 
 
@@ -162,12 +175,14 @@ class Engine:
         database: Database,
         pool: ScenarioPool,
         clock: Clock | None = None,
-        rng: random.Random | None = None,
+        seed: int | None = None,
     ) -> None:
         self.database = database
         self.pool = pool
         self.clock: Clock = clock or SystemClock()
-        self._rng = rng or random.Random()
+        # Season orders derive from the seed, the team and the season number, so
+        # a restarted process with the same seed shuffles exactly as before.
+        self._seed = random.randrange(2**32) if seed is None else seed
 
     # Teams
 
@@ -195,6 +210,62 @@ class Engine:
             query = query.where(Team.platform == platform)
         with self.database.session() as session:
             return [_team_info(team) for team in session.scalars(query)]
+
+    def team_states(self) -> list[TeamState]:
+        """Read every unpaused team with its latest round date, pending work and off days.
+
+        Off days are read for the two days around today in every zone, which
+        covers each team's local today. The cost is four queries however many
+        teams there are.
+        """
+        now = self.clock.now()
+        with self.database.session() as session:
+            teams = [
+                _team_info(team)
+                for team in session.scalars(
+                    select(Team).where(Team.paused.is_(False)).order_by(Team.id)
+                )
+            ]
+            latest = dict(
+                session.execute(
+                    select(Round.team_id, func.max(Round.local_date)).group_by(Round.team_id)
+                ).all()
+            )
+            unposted = set(
+                session.scalars(
+                    select(Round.team_id).where(
+                        Round.posted_at.is_(None),
+                        Round.revealed_at.is_(None),
+                        Round.post_attempts < MAX_POST_ATTEMPTS,
+                    )
+                )
+            )
+            unpublished = set(
+                session.scalars(
+                    select(Round.team_id).where(
+                        Round.revealed_at.is_not(None),
+                        Round.reveal_posted_at.is_(None),
+                        Round.posted_at.is_not(None),
+                        Round.reveal_attempts < MAX_POST_ATTEMPTS,
+                    )
+                )
+            )
+            window = (now - timedelta(days=1)).date(), (now + timedelta(days=1)).date()
+            off: dict[int, set[date]] = {}
+            for team_id, day in session.execute(
+                select(OffDay.team_id, OffDay.day).where(OffDay.day.between(*window))
+            ):
+                off.setdefault(team_id, set()).add(day)
+        return [
+            TeamState(
+                team=team,
+                latest_date=latest.get(team.id),
+                has_unposted=team.id in unposted,
+                has_unpublished=team.id in unpublished,
+                off_days=frozenset(off.get(team.id, ())),
+            )
+            for team in teams
+        ]
 
     def subscribe(
         self,
@@ -349,15 +420,16 @@ class Engine:
         return season, 0, self.pool.scenarios[season.scenario_order[0]]
 
     def _new_season(self, session: Session, team_id: int, previous: Season | None) -> Season:
+        number = 1 if previous is None else previous.number + 1
         order = self.pool.ids
-        self._rng.shuffle(order)
+        random.Random(f"{self._seed}:{team_id}:{number}").shuffle(order)
         # Avoid the same scenario on the last day of one season and the first of the next.
         last = previous.scenario_order[-1:] if previous is not None else []
         if len(order) > 1 and order[:1] == last:
             order[0], order[-1] = order[-1], order[0]
         season = Season(
             team_id=team_id,
-            number=1 if previous is None else previous.number + 1,
+            number=number,
             scenario_order=order,
             started_at=self.clock.now(),
         )
@@ -511,7 +583,10 @@ class Engine:
             result = session.execute(
                 update(Round)
                 .where(Round.id == round_id, Round.revealed_at.is_(None))
-                .values(revealed_at=self.clock.now())
+                .values(
+                    revealed_at=self.clock.now(),
+                    reveal_lease_until=self.clock.now() + POST_LEASE,
+                )
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 if session.get(Round, round_id) is None:
@@ -545,8 +620,16 @@ class Engine:
         with self.database.session() as session:
             self._round_row(session, round_id).reveal_posted_at = self.clock.now()
 
-    def reveal_pending(self, team_id: int) -> list[RoundInfo]:
-        """List revealed rounds whose reveal message was never posted."""
+    def record_reveal_failure(self, round_id: int, retry_after: timedelta) -> int:
+        """Count a failed attempt to publish a reveal; return the attempts so far."""
+        with self.database.session() as session:
+            row = self._round_row(session, round_id)
+            row.reveal_attempts += 1
+            row.reveal_lease_until = self.clock.now() + retry_after
+            return row.reveal_attempts
+
+    def unpublished_reveals(self, team_id: int) -> list[RoundInfo]:
+        """List revealed rounds whose reveal message has not reached the channel yet."""
         with self.database.session() as session:
             rows = session.scalars(
                 select(Round)
@@ -555,10 +638,28 @@ class Engine:
                     Round.revealed_at.is_not(None),
                     Round.reveal_posted_at.is_(None),
                     Round.posted_at.is_not(None),
+                    Round.reveal_attempts < MAX_POST_ATTEMPTS,
                 )
                 .order_by(Round.local_date)
             )
             return [self._detached(session, row) for row in rows]
+
+    def acquire_reveal_retry(self, round_id: int) -> bool:
+        """Take the lease to retry publishing a reveal; False if another process holds it."""
+        now = self.clock.now()
+        with self.database.session() as session:
+            result = session.execute(
+                update(Round)
+                .where(
+                    Round.id == round_id,
+                    Round.revealed_at.is_not(None),
+                    Round.reveal_posted_at.is_(None),
+                    Round.reveal_attempts < MAX_POST_ATTEMPTS,
+                    Round.reveal_lease_until.is_(None) | (Round.reveal_lease_until <= now),
+                )
+                .values(reveal_lease_until=now + POST_LEASE)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def reveal_cards(self, round_id: int) -> Reveal:
         """Build the reveal cards of a round that is already revealed."""

@@ -67,6 +67,20 @@ def parse_weekdays(text: str) -> int:
     return mask
 
 
+def parse_date_range(text: str) -> tuple[date, date]:
+    """Parse DATE or DATE..DATE in ISO form (2027-12-24) into a first and last date."""
+    first_text, dots, last_text = text.strip().partition("..")
+    expected = "a date such as 2027-12-24 or a range such as 2027-12-24..2027-12-31"
+    try:
+        first = date.fromisoformat(first_text)
+        last = date.fromisoformat(last_text) if dots else first
+    except ValueError:
+        raise InvalidSettingError("date", text, expected) from None
+    if last < first:
+        raise InvalidSettingError("date range", text, "the first date on or before the last")
+    return first, last
+
+
 def format_weekdays(mask: int) -> str:
     """Describe a weekday bit set in words, for example mon-fri."""
     if mask == 0b1111111:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -84,7 +83,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def engine(database: Database, pool: ScenarioPool, clock: FixedClock) -> Engine:
-    return Engine(database=database, pool=pool, clock=clock, rng=random.Random(7))
+    return Engine(database=database, pool=pool, clock=clock, seed=7)
 
 
 @pytest.fixture

@@ -121,6 +121,9 @@ class Round(Base):
     post_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reveal_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reveal_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Like post_lease_until, for publishing the reveal.
+    reveal_lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class OffDay(Base):

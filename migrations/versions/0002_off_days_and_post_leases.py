@@ -1,4 +1,4 @@
-"""Add off days and post leases
+"""Add off days and leases for posting and revealing
 
 Revision ID: 0002
 Revises: 0001
@@ -29,11 +29,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('rounds', schema=None) as batch_op:
         batch_op.add_column(sa.Column('post_lease_until', bot.storage.models.UtcDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reveal_attempts', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('reveal_lease_until', bot.storage.models.UtcDateTime(timezone=True), nullable=True))
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.drop_column('reveal_lease_until')
+        batch_op.drop_column('reveal_attempts')
         batch_op.drop_column('post_lease_until')
 
     op.drop_table('off_days')

@@ -1,0 +1,110 @@
+"""`rightsize check`: the database, its migrations and the configured tokens, verified."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import aiohttp
+
+from bot.errors import RightsizeError
+from bot.settings import Settings
+from bot.storage.database import (
+    create_db_engine,
+    current_revision,
+    head_revision,
+    safe_url,
+)
+
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verified item: its name, whether it passed and what was found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'ok' if self.ok else 'FAILED':<7} {self.name}: {self.detail}"
+
+
+def check_database(settings: Settings) -> list[Check]:
+    """Check that the database opens and that its schema is at the newest migration."""
+    url = settings.resolved_database_url
+    try:
+        engine = create_db_engine(url)
+    except RightsizeError as exc:
+        return [Check("database", False, exc.message)]
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # any driver error means the database cannot be used
+        return [Check("database", False, f"{safe_url(url)}: {str(exc).splitlines()[0]}")]
+    finally:
+        engine.dispose()
+    head = head_revision()
+    checks = [Check("database", True, f"{safe_url(url)} is reachable")]
+    if revision == head:
+        checks.append(Check("migrations", True, f"at the newest revision {head}"))
+    else:
+        found = revision or "an empty schema"
+        checks.append(
+            Check("migrations", False, f"at {found}, newest is {head}; run `rightsize db upgrade`")
+        )
+    return checks
+
+
+async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> Check:
+    """Call auth.test with the bot token on the configured Slack API base URL."""
+    assert settings.slack_bot_token is not None
+    url = settings.slack_api_base_url.rstrip("/") + "/auth.test"
+    headers = {"Authorization": f"Bearer {settings.slack_bot_token.get_secret_value()}"}
+    try:
+        async with session.post(url, headers=headers) as response:
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return Check(
+            "slack token", False, f"{url} could not be reached: {exc or type(exc).__name__}"
+        )
+    if isinstance(body, dict) and body.get("ok"):
+        return Check("slack token", True, f"accepted for workspace {body.get('team', '?')}")
+    error = body.get("error", "unknown error") if isinstance(body, dict) else "not JSON"
+    return Check("slack token", False, f"rejected by {url}: {error}")
+
+
+async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> Check:
+    """Fetch the bot's own user with the token on the configured Discord API base URL."""
+    assert settings.discord_token is not None
+    url = settings.discord_api_base_url.rstrip("/") + "/users/@me"
+    headers = {"Authorization": f"Bot {settings.discord_token.get_secret_value()}"}
+    try:
+        async with session.get(url, headers=headers) as response:
+            status = response.status
+            body = await response.json(content_type=None) if status == 200 else None
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return Check(
+            "discord token", False, f"{url} could not be reached: {exc or type(exc).__name__}"
+        )
+    if status == 200 and isinstance(body, dict):
+        return Check("discord token", True, f"accepted for bot user {body.get('username', '?')}")
+    return Check("discord token", False, f"rejected by {url}: HTTP {status}")
+
+
+async def check_tokens(settings: Settings) -> list[Check]:
+    """Check each configured platform token against its API."""
+    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
+        checks: list[Check] = []
+        if settings.slack_bot_token is not None:
+            checks.append(await check_slack(settings, session))
+        if settings.discord_token is not None:
+            checks.append(await check_discord(settings, session))
+    if not checks:
+        checks.append(Check("tokens", True, "no platform configured; only the terminal can run"))
+    return checks
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Run every check and return the results in order."""
+    return [*check_database(settings), *asyncio.run(check_tokens(settings))]
