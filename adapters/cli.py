@@ -19,7 +19,7 @@ from typing import TextIO
 from bot.app import App, build_app
 from bot.errors import RightsizeError
 from bot.scenarios import SHIPPED_FOLDER, load_pool
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database, safe_url
 
 _log = logging.getLogger(__name__)
@@ -175,6 +175,9 @@ def _run(app: App, args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"slack_http_port": args.http_port})
     from adapters.runtime import configured_runners, serve
 
+    problems = settings.platform_problems()
+    if problems:
+        raise SettingsError(problems)
     runners = configured_runners(app, settings)
     if not runners:
         raise RightsizeError(

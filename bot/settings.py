@@ -27,7 +27,10 @@ class SettingsError(RightsizeError):
 class Settings(BaseSettings):
     """Every setting of Rightsize; names are the environment variable names."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # An empty variable, as in a copied .env.example, counts as unset.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; SQLite file by default"
@@ -63,6 +66,23 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def platform_problems(self) -> list[str]:
+        """List settings that are set without the others their platform needs."""
+        problems = []
+        slack_http = self.slack_http_port is not None
+        if self.slack_bot_token is None:
+            for name in ("slack_app_token", "slack_signing_secret"):
+                if getattr(self, name) is not None:
+                    problems.append(f"{name.upper()} is set but SLACK_BOT_TOKEN is missing")
+        elif slack_http and self.slack_signing_secret is None:
+            problems.append("SLACK_SIGNING_SECRET is missing: HTTP mode needs it")
+        elif not slack_http and self.slack_app_token is None:
+            problems.append(
+                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token "
+                "(or set SLACK_HTTP_PORT and SLACK_SIGNING_SECRET for HTTP mode)"
+            )
+        return problems
 
     @property
     def resolved_database_url(self) -> str:
