@@ -1,0 +1,1 @@
+"""Benchmarks of Rightsize, run by hand; results are recorded in RESULTS.md."""
