@@ -157,10 +157,18 @@ def read_line(prompt: str) -> str | None:
     return line if line else None
 
 
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        # No USER variable and no password entry, as in some containers.
+        return "you"
+
+
 def _quiz(app: App, name: str | None) -> int:
     from adapters.console.quiz import run_quiz
 
-    person = f"console:{name or getpass.getuser()}"
+    person = f"console:{name or _login_name()}"
     run_quiz(app.practice, person, read=read_line, out=sys.stdout)
     return 0
 

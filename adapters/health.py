@@ -105,6 +105,18 @@ async def check_tokens(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_settings(settings: Settings) -> list[Check]:
+    """Report platform settings that are set without the others they need."""
+    problems = settings.platform_problems()
+    if not problems:
+        return [Check("settings", True, "complete for every configured platform")]
+    return [Check("settings", False, problem) for problem in problems]
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """Run every check and return the results in order."""
-    return [*check_database(settings), *asyncio.run(check_tokens(settings))]
+    return [
+        *check_settings(settings),
+        *check_database(settings),
+        *asyncio.run(check_tokens(settings)),
+    ]

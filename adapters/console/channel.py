@@ -12,7 +12,7 @@ from bot import texts
 from bot.app import App
 from bot.commands import Invocation
 from bot.engine import TeamInfo, next_free_date
-from bot.errors import RightsizeError, UnknownChoiceError, UnknownCommandError
+from bot.errors import InvalidSettingError, RightsizeError, UnknownCommandError
 
 _log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class ConsoleChannel:
         engine = self.app.engine
         if head == "vote":
             if len(words) != 3:
-                raise UnknownChoiceError(" ".join(words[2:]))
+                raise InvalidSettingError("vote", line, "vote NAME CHOICE, for example vote ada 2")
             await self._vote(team, words[1], words[2])
         elif head == "reveal":
             if await self.app.cycle.reveal_open_round(team) is None:
