@@ -415,3 +415,17 @@ async def test_sixty_days_twenty_teams_with_restarts(tmp_path: object, pool: Sce
         assert len(steady_port.of("post", team.id)) == len(dates)
         assert len(steady_port.of("reply", team.id)) == len(dates) - 1
     assert crashed == steady
+
+
+async def test_leap_day_gets_its_round(database: Database, pool: ScenarioPool) -> None:
+    clock = FixedClock(datetime(2028, 2, 27, 12, 0, tzinfo=UTC))
+    port = RecordingPort()
+    process = start_process(database, pool, clock, port)
+    team = subscribe(process.engine, "C1", "Asia/Kolkata", time(9, 0), EVERY_DAY)
+
+    while clock.now() < datetime(2028, 3, 2, 12, 0, tzinfo=UTC):
+        await tick(process)
+        clock.advance(timedelta(minutes=30))
+
+    dates = [row[0] for row in rounds_by_team(database)[team.id]]
+    assert dates == [date(2028, 2, 28), date(2028, 2, 29), date(2028, 3, 1), date(2028, 3, 2)]
