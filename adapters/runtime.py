@@ -38,8 +38,10 @@ class Runner(Protocol):
 def configured_runners(app: App, settings: Settings) -> list[Runner]:
     """Build a runner for each platform whose tokens are set."""
     runners: list[Runner] = []
-    # The Slack and Discord runners are added here as their adapters land.
-    del app, settings
+    if settings.slack_bot_token is not None:
+        from adapters.slack.runner import create_runner as create_slack
+
+        runners.append(create_slack(app, settings))
     return runners
 
 

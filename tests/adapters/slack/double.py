@@ -992,7 +992,7 @@ class SlackDouble:
 
         When the double stores the message at `channel_id` and `message_ts`, the
         payload carries its current text and blocks, as Slack's does. With
-        `is_ephemeral`, the click comes from a message that only the user sees,
+        `is_ephemeral`, the click comes from a message visible only to the user,
         such as a self-quiz question sent through a response_url.
         """
         name = self._user_name(user_id, user_name)
