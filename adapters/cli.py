@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
-import os
 import sys
+import threading
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bot import texts
 from bot.app import App, build_app
 from bot.errors import RightsizeError
-from bot.scenarios import SHIPPED_FOLDER, load_pool
+from bot.scenarios import SHIPPED_FOLDER, load_pool, pool_folders
 from bot.settings import Settings, SettingsError, load_settings
 from bot.storage.database import Database, safe_url
 
@@ -79,9 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        terminal = args.command == "quiz" or (args.command == "run" and args.console)
         _configure_logging(
-            settings,
-            quiet=args.command in {"quiz", "run"} and "LOG_LEVEL" not in os.environ,
+            settings, quiet=terminal and "log_level" not in settings.model_fields_set
         )
         return _dispatch(args, settings)
     except RightsizeError as exc:
@@ -92,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _configure_logging(settings: Settings, *, quiet: bool) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level)
+    # In the terminal modes log lines would land between the cards, so only errors show
+    # unless LOG_LEVEL asks for more.
+    level = logging.ERROR if quiet else getattr(logging, settings.log_level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=level,
@@ -123,15 +128,28 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check_scenarios(folder: Path | None, settings: Settings, out: TextIO) -> int:
-    folders = [folder] if folder is not None else [SHIPPED_FOLDER]
-    if folder is None and settings.rightsize_scenarios_dir is not None:
-        folders.append(settings.rightsize_scenarios_dir)
+    """Validate a pack together with the shipped one, so duplicate ids count as errors."""
+    if folder is None:
+        listed = None
+        folders = pool_folders(settings.rightsize_scenarios_dir)
+    elif folder.resolve() == SHIPPED_FOLDER.resolve():
+        listed = None
+        folders = [SHIPPED_FOLDER]
+    else:
+        listed = folder
+        folders = [SHIPPED_FOLDER, folder]
     pool = load_pool(folders)
-    for scenario_id in pool.ids:
-        scenario = pool.scenarios[scenario_id]
+    today = date.today()
+    shown = [
+        pool.scenarios[scenario_id]
+        for scenario_id in pool.ids
+        if listed is None or pool.sources[scenario_id].parent == listed
+    ]
+    for scenario in shown:
         signals = ", ".join(signal.value for signal in scenario.signals)
-        out.write(f"{scenario.id}  {scenario.answer.value}  {signals}\n")
-    out.write(f"{len(pool)} scenarios are valid.\n")
+        overdue = f"  (review was due {scenario.review_by})" if scenario.review_by < today else ""
+        out.write(f"{scenario.id}  {scenario.answer.value}  {signals}{overdue}\n")
+    out.write(f"Valid: {texts.plural(len(shown), 'scenario')}.\n")
     return 0
 
 
@@ -155,6 +173,32 @@ def read_line(prompt: str) -> str | None:
             return None
     line = sys.stdin.readline()
     return line if line else None
+
+
+async def read_line_async(prompt: str) -> str | None:
+    """Read one line on a daemon thread, so Ctrl-C ends the process at once."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str | None] = loop.create_future()
+
+    def deliver(result: str | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def work() -> None:
+        try:
+            result, error = read_line(prompt), None
+        except Exception as exc:  # handed to the waiting coroutine
+            result, error = None, exc
+        # The loop is closed when the process is already ending; nothing waits then.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(deliver, result, error)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return await future
 
 
 def _login_name() -> str:
@@ -202,11 +246,7 @@ def _run_console(app: App, channel_name: str) -> int:
 
     async def serve() -> None:
         channel = ConsoleChannel(app, out=sys.stdout, channel=channel_name)
-
-        async def read(prompt: str) -> str | None:
-            return await asyncio.to_thread(read_line, prompt)
-
-        await channel.serve(read)
+        await channel.serve(read_line_async)
 
     asyncio.run(serve())
     return 0

@@ -14,6 +14,8 @@ from bot.storage.database import (
     current_revision,
     head_revision,
     safe_url,
+    scrub,
+    sqlite_file_missing,
 )
 
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -34,6 +36,10 @@ class Check:
 def check_database(settings: Settings) -> list[Check]:
     """Check that the database opens and that its schema is at the newest migration."""
     url = settings.resolved_database_url
+    missing = sqlite_file_missing(url)
+    if missing is not None:
+        # Connecting would create the file, and a health check must change nothing.
+        return [Check("database", False, f"{missing} does not exist; run `rightsize db upgrade`")]
     try:
         engine = create_db_engine(url)
     except RightsizeError as exc:
@@ -41,7 +47,8 @@ def check_database(settings: Settings) -> list[Check]:
     try:
         revision = current_revision(engine)
     except Exception as exc:  # any driver error means the database cannot be used
-        return [Check("database", False, f"{safe_url(url)}: {str(exc).splitlines()[0]}")]
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return [Check("database", False, f"{safe_url(url)}: {scrub(first_line, url)}")]
     finally:
         engine.dispose()
     head = head_revision()
@@ -49,7 +56,7 @@ def check_database(settings: Settings) -> list[Check]:
     if revision == head:
         checks.append(Check("migrations", True, f"at the newest revision {head}"))
     else:
-        found = revision or "an empty schema"
+        found = revision or "no schema yet"
         checks.append(
             Check("migrations", False, f"at {found}, newest is {head}; run `rightsize db upgrade`")
         )

@@ -9,6 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import Commands
 from bot.cycle import Cycle
 from bot.engine import Engine
+from bot.errors import ScenarioFolderError
 from bot.ports import ChatPort
 from bot.practice import Practice
 from bot.scenarios import load_pool, pool_folders
@@ -37,7 +38,15 @@ class App:
 
 def build_app(settings: Settings, *, clock: Clock | None = None) -> App:
     """Load the scenarios, open and migrate the database and build the engine."""
-    pool = load_pool(pool_folders(settings.rightsize_scenarios_dir))
+    extra = settings.rightsize_scenarios_dir
+    try:
+        pool = load_pool(pool_folders(extra))
+    except ScenarioFolderError as exc:
+        if extra is None or exc.folder != extra:
+            raise
+        raise ScenarioFolderError(
+            exc.folder, f"{exc.reason} (set by RIGHTSIZE_SCENARIOS_DIR)"
+        ) from None
     database = Database.open(settings.resolved_database_url)
     used_clock = clock or SystemClock()
     engine = Engine(database=database, pool=pool, clock=used_clock)

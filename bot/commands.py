@@ -15,6 +15,7 @@ from bot.errors import (
     InvalidSettingError,
     NotAdminError,
     RoundAlreadyPostedError,
+    UnexpectedArgumentsError,
     UnknownCommandError,
 )
 from bot.practice import Practice
@@ -27,6 +28,7 @@ from bot.schedule import (
     parse_weekdays,
 )
 
+NO_ARGUMENT_COMMANDS = frozenset({"quiz", "status", "pause", "resume", "post-now", "reveal-now"})
 ADMIN_COMMANDS = frozenset({"setup", "pause", "resume", "off", "post-now", "reveal-now"})
 HELP_TEXT = """\
 quiz: a private self-quiz scenario (never today's open one)
@@ -92,6 +94,8 @@ class Commands:
         handler = self._handlers().get(name)
         if handler is None:
             raise UnknownCommandError(name)
+        if name in NO_ARGUMENT_COMMANDS and args:
+            raise UnexpectedArgumentsError(name, " ".join(args))
         return Outcome(cards=await handler(invocation, args))
 
     def names(self) -> frozenset[str]:
@@ -222,14 +226,13 @@ class Commands:
         await asyncio.to_thread(
             self.engine.set_paused, team.id, True, f"paused by {invocation.user_name}"
         )
-        return [
-            compose.notice_card("Paused", "No rounds will be posted until an admin runs `resume`.")
-        ]
+        return [compose.notice_card("Paused", texts.PAUSED)]
 
     async def _resume(self, invocation: Invocation, args: list[str]) -> list[Card]:
         team = await self._team(invocation)
         team = await asyncio.to_thread(self.engine.set_paused, team.id, False)
-        return [await asyncio.to_thread(self.status_card, team)]
+        status = await asyncio.to_thread(self.status_card, team)
+        return [compose.notice_card("Resumed", f"{texts.RESUMED}\n\n{status.text}")]
 
     async def _off(self, invocation: Invocation, args: list[str]) -> list[Card]:
         team = await self._team(invocation)
@@ -237,7 +240,7 @@ class Commands:
         if action == "list" and len(args) <= 1:
             days = await asyncio.to_thread(self.engine.off_days, team.id, self.engine.today(team))
             listing = ", ".join(day.isoformat() for day in days) or "none"
-            return [compose.notice_card("Off days", f"Upcoming off days: {listing}")]
+            return [compose.notice_card("Off days", f"Upcoming off days: {listing}.")]
         removing = action == "remove"
         spans = args[1:] if removing else args
         if len(spans) != 1:
@@ -247,19 +250,22 @@ class Commands:
         first, last = parse_date_range(spans[0])
         if removing:
             count = await asyncio.to_thread(self.engine.remove_off_days, team.id, first, last)
-            return [compose.notice_card("Off days", f"Removed {count} off days.")]
+            return [compose.notice_card("Off days", texts.off_days_removed(count))]
+        today = self.engine.today(team)
+        if first < today:
+            raise InvalidSettingError("off days", spans[0], f"dates from today ({today}) on")
         count = await asyncio.to_thread(self.engine.add_off_days, team.id, first, last)
-        return [compose.notice_card("Off days", f"Added {count} off days, {first} to {last}.")]
+        return [compose.notice_card("Off days", texts.off_days_added(count, first, last))]
 
     async def _post_now(self, invocation: Invocation, args: list[str]) -> list[Card]:
         team = await self._team(invocation)
         today = self.engine.today(team)
         latest = await asyncio.to_thread(self.engine.latest_round, team.id)
         if latest is not None and latest.local_date >= today:
-            raise RoundAlreadyPostedError(latest.local_date)
+            raise RoundAlreadyPostedError(latest.local_date, revealed=latest.revealed)
         posted = await self.cycle.run_day(team, today)
         if posted is None:
-            raise RoundAlreadyPostedError(today)
+            raise RoundAlreadyPostedError(today, revealed=False)
         return [compose.notice_card("Posted", "Today's round is in the channel.")]
 
     async def _reveal_now(self, invocation: Invocation, args: list[str]) -> list[Card]:

@@ -102,7 +102,7 @@ def reveal_card(scenario: Scenario, round_id: int, choices: Sequence[Choice]) ->
         text=scenario.explanation.strip(),
         fields=_explanation_fields(scenario),
         bars=bars,
-        footer=texts.over_reach_line(over, total),
+        footer=texts.over_reach_line(over, total, possible=scenario.answer is not Choice.LLM),
         round_id=round_id,
     )
 
@@ -114,7 +114,7 @@ def leaderboard_card(title: str, rows: Sequence[Standing]) -> Card:
     lines = []
     for place, row in enumerate(rows[:LEADERBOARD_ROWS], start=1):
         lines.append(
-            f"{place}. {row.name}: {row.points} points, {row.accuracy} right, "
+            f"{place}. {row.name}: {texts.plural(row.points, 'point')}, {row.accuracy} right, "
             f"streak {row.current_streak} (best {row.best_streak})"
         )
     footer = ""
@@ -125,6 +125,8 @@ def leaderboard_card(title: str, rows: Sequence[Standing]) -> Card:
 
 def stats_card(title: str, stats: BiasStats) -> Card:
     """Build a bias stats card; a figure below the minimum sample is left out."""
+    if stats.votes == 0:
+        return Card(kind=CardKind.STATS, title=title, text=texts.STATS_NO_VOTES)
     fields: list[CardField] = [CardField("Right", str(stats.correct))]
     if stats.over_reach is not None:
         fields.append(
@@ -136,13 +138,19 @@ def stats_card(title: str, stats: BiasStats) -> Card:
         )
     if stats.misses_bigger is not None:
         fields.append(CardField("Misses that went bigger", str(stats.misses_bigger)))
-    lines = [f"{signal.label}: {ratio} missed" for signal, ratio in stats.signal_misses[:5]]
+    missed = [(signal, ratio) for signal, ratio in stats.signal_misses if ratio.count > 0]
+    lines = [f"{signal.label}: {ratio} missed" for signal, ratio in missed[:5]]
     text = "Signals missed most:\n" + "\n".join(lines) if lines else ""
-    footer = ""
-    if stats.over_reach is None or stats.misses_bigger is None:
-        footer = texts.STATS_TOO_FEW.format(minimum=MIN_SAMPLE)
-    if stats.votes == 0:
-        text = ""
+    hidden = [
+        name
+        for name, figure in (
+            ("over-reach", stats.over_reach),
+            ("under-reach", stats.under_reach),
+            ("misses that went bigger", stats.misses_bigger),
+        )
+        if figure is None
+    ]
+    footer = texts.stats_hidden(hidden, MIN_SAMPLE) if hidden else ""
     return Card(kind=CardKind.STATS, title=title, text=text, fields=tuple(fields), footer=footer)
 
 

@@ -56,10 +56,11 @@ class NoOpenRoundError(RightsizeError):
 
 
 class RoundAlreadyPostedError(RightsizeError):
-    def __init__(self, local_date: date) -> None:
+    def __init__(self, local_date: date, *, revealed: bool) -> None:
+        state = "posted and revealed" if revealed else "posted and still open"
         super().__init__(
-            f"Today's round ({local_date.isoformat()}) is already posted; "
-            "reveal it first or wait for tomorrow."
+            f"The round for {local_date.isoformat()} is already {state}, and a channel gets "
+            "one round a day. The next one comes at the next post time."
         )
         self.local_date = local_date
 
@@ -87,10 +88,14 @@ class InvalidSettingError(RightsizeError):
 class UnknownCommandError(RightsizeError):
     def __init__(self, text: str) -> None:
         shown = text.strip()[:40] or "(nothing)"
-        super().__init__(
-            f"{shown!r} is not a Rightsize command. Try `/rightsize help` for the list."
-        )
+        super().__init__(f"{shown!r} is not a Rightsize command; `help` lists the commands.")
         self.text = text
+
+
+class UnexpectedArgumentsError(RightsizeError):
+    def __init__(self, command: str, extra: str) -> None:
+        super().__init__(f"`{command}` takes no arguments, but got {extra.strip()[:40]!r}.")
+        self.command = command
 
 
 class NotAdminError(RightsizeError):
@@ -119,6 +124,7 @@ class ScenarioFolderError(RightsizeError):
     def __init__(self, folder: Path, reason: str) -> None:
         super().__init__(f"Scenario folder {folder}: {reason}.")
         self.folder = folder
+        self.reason = reason
 
 
 class DatabaseError(RightsizeError):

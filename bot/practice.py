@@ -124,7 +124,12 @@ class Practice:
                 .where(PracticeAnswer.person == person)
                 .order_by(PracticeAnswer.id)
             ).all()
-        latest = {scenario_id: (answer, choice) for scenario_id, answer, choice in rows}
+        # Answers to scenarios of a pack that is no longer loaded are left out.
+        latest = {
+            scenario_id: (answer, choice)
+            for scenario_id, answer, choice in rows
+            if scenario_id in self.pool.scenarios
+        }
         return bias_stats(
             Outcome(
                 answer=Choice(answer),

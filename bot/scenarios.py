@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,12 +16,20 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from bot.errors import ScenarioError, ScenarioFolderError
-from bot.vocabulary import CONSTRAINT_SIGNALS, Choice, Diagnosis, Signal
+from bot.vocabulary import (
+    BIG_MODEL_SIGNALS,
+    CONSTRAINT_SIGNALS,
+    SMALL_MODEL_SIGNALS,
+    Choice,
+    Diagnosis,
+    Signal,
+)
 
 # Platform limits every text must fit, so a pack that loads is a pack that posts.
 SLACK_SECTION_MAX = 3000
@@ -32,18 +41,27 @@ TEXT_MAX = min(SLACK_SECTION_MAX, DISCORD_DESCRIPTION_MAX)
 
 SHIPPED_FOLDER = Path(__file__).resolve().parent.parent / "scenarios"
 
-# Phrases that would give the answer away if a story used them.
+# Phrases that would give the answer away if a title or story used them.
 _ANSWER_PHRASES = (
     "slm",
+    "slms",
     "llm",
+    "llms",
     "hybrid",
+    "frontier",
     "small language model",
     "large language model",
-    "frontier model",
-    "small model",
-    "big model",
+    *(
+        f"{size} {noun}"
+        for size in ("small", "smaller", "tiny", "big", "bigger", "large", "larger")
+        for noun in ("model", "models")
+    ),
 )
-_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,62}$"
+_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{2,62}")
+# Word counts of a story and an explanation: long enough to carry the details an
+# engineer weighs, short enough to read in a minute.
+STORY_WORDS = (80, 180)
+EXPLANATION_WORDS = (60, 150)
 
 
 class Hop(BaseModel):
@@ -67,7 +85,7 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Annotated[str, Field(pattern=_ID_PATTERN)]
+    id: str
     title: Annotated[str, Field(min_length=3, max_length=TITLE_MAX)]
     story: Annotated[str, Field(min_length=40, max_length=TEXT_MAX)]
     answer: Choice
@@ -77,6 +95,25 @@ class Scenario(BaseModel):
     hops: list[Hop] | None = None
     explanation: Annotated[str, Field(min_length=40, max_length=TEXT_MAX)]
     review_by: date
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID_PATTERN.fullmatch(value):
+            raise ValueError(
+                "expected 3 to 63 lowercase letters, digits and dashes, starting with a "
+                f"letter or digit, such as bank-support-routing; got {value[:70]!r}"
+            )
+        return value
+
+    @field_validator("story", "explanation")
+    @classmethod
+    def _word_count(cls, value: str, info: ValidationInfo) -> str:
+        low, high = STORY_WORDS if info.field_name == "story" else EXPLANATION_WORDS
+        count = len(value.split())
+        if not low <= count <= high:
+            raise ValueError(f"has {count} words; expected {low} to {high}")
+        return value
 
     @field_validator("title", "story", "explanation", mode="before")
     @classmethod
@@ -104,6 +141,12 @@ class Scenario(BaseModel):
                 )
             if Signal.HOPS_DIFFER in self.signals:
                 raise ValueError("signals: hops_differ belongs to hybrid answers only")
+            if self.answer is Choice.SLM and self.diagnosis is Diagnosis.CAPABILITY_CEILING:
+                raise ValueError(
+                    "diagnosis: a capability ceiling is what a small model cannot clear, "
+                    "so an slm answer binds on distribution_shift"
+                )
+        self._check_signals_fit_answer()
         self._check_story_gives_nothing_away()
         return self
 
@@ -117,6 +160,29 @@ class Scenario(BaseModel):
             raise ValueError("hops: a hybrid needs at least one slm hop and one llm hop")
         if Signal.HOPS_DIFFER not in self.signals:
             raise ValueError("signals: a hybrid answer must list hops_differ")
+        for hop in self.hops:
+            if hop.model is Choice.SLM and hop.diagnosis is Diagnosis.CAPABILITY_CEILING:
+                raise ValueError(
+                    f"hops: the slm hop {hop.step[:40]!r} cannot bind on capability_ceiling, "
+                    "which is what a small model cannot clear"
+                )
+
+    def _article(self) -> str:
+        return "a hybrid" if self.answer is Choice.HYBRID else f"an {self.answer.value}"
+
+    def _check_signals_fit_answer(self) -> None:
+        small = SMALL_MODEL_SIGNALS.intersection(self.signals)
+        big = BIG_MODEL_SIGNALS.intersection(self.signals)
+        if self.answer in (Choice.SLM, Choice.HYBRID) and not small:
+            raise ValueError(
+                f"signals: {self._article()} answer needs a small-model signal "
+                f"({', '.join(sorted(SMALL_MODEL_SIGNALS))})"
+            )
+        if self.answer in (Choice.LLM, Choice.HYBRID) and not big:
+            raise ValueError(
+                f"signals: {self._article()} answer needs a big-model signal "
+                f"({', '.join(sorted(BIG_MODEL_SIGNALS))})"
+            )
 
     def _check_story_gives_nothing_away(self) -> None:
         for name in ("title", "story"):
@@ -191,19 +257,25 @@ def load_file(path: Path) -> Scenario:
 
 def _describe(path: Path, error: object) -> str:
     assert isinstance(error, dict)
-    location = ".".join(str(part) for part in error.get("loc", ())) or "(file)"
-    message = str(error.get("msg", "invalid"))
-    message = message.removeprefix("Value error, ")
-    return f"{path}: {location}: {message}"
+    location = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    # Checks across fields name their field at the start of the message.
+    return f"{path}: {location}: {message}" if location else f"{path}: {message}"
 
 
 def scenario_files(folder: Path) -> list[Path]:
     """List the YAML files of a folder, sorted; raise ScenarioFolderError if unusable."""
     if not folder.exists():
-        raise ScenarioFolderError(folder, "does not exist")
+        reason = "is a broken or looping link" if os.path.lexists(folder) else "does not exist"
+        raise ScenarioFolderError(folder, reason)
     if not folder.is_dir():
         raise ScenarioFolderError(folder, "is not a folder")
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    try:
+        files = sorted(
+            path for path in folder.iterdir() if path.suffix.lower() in {".yaml", ".yml"}
+        )
+    except OSError as exc:
+        raise ScenarioFolderError(folder, f"cannot be read ({exc.strerror})") from None
     if not files:
         raise ScenarioFolderError(folder, "contains no .yaml scenario files")
     return files

@@ -42,8 +42,18 @@ def parse_timezone(text: str) -> str:
     return name
 
 
+# Names in the tz database that are not places: the server's own zone, a
+# placeholder, and the POSIX and leap-second copies of the real names.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 def _zone_names() -> set[str]:
-    return available_timezones() | {"UTC"}
+    names = {
+        name
+        for name in available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("posix/", "right/"))
+    }
+    return names | {"UTC"}
 
 
 def parse_weekdays(text: str) -> int:

@@ -44,7 +44,9 @@ class Ratio:
         return self.count / self.total if self.total else 0.0
 
     def __str__(self) -> str:
-        return f"{self.count} of {self.total} ({self.share:.0%})"
+        # Half a percent rounds up, so 1 of 8 reads 13%, as people round.
+        percent = int(self.share * 100 + 0.5)
+        return f"{self.count} of {self.total} ({percent}%)"
 
 
 @dataclass(frozen=True)

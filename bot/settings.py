@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,17 +12,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import RightsizeError
 
 
-def default_database_url() -> str:
-    """Return the SQLite file in the user's data folder, creating the folder."""
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    folder = base / "rightsize"
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'rightsize.sqlite3'}"
-
-
 class SettingsError(RightsizeError):
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("Invalid settings:\n" + "\n".join(problems))
+        if len(problems) == 1:
+            super().__init__(f"Invalid setting: {problems[0]}")
+        else:
+            super().__init__("Invalid settings:\n" + "\n".join(problems))
+
+
+def default_database_url() -> str:
+    """Return the SQLite file in the user's data folder, creating the folder.
+
+    XDG_DATA_HOME is used only when it is an absolute path, as the XDG base
+    directory specification requires; otherwise ~/.local/share.
+    """
+    configured = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(configured) if os.path.isabs(configured) else Path.home() / ".local" / "share"
+    folder = base / "rightsize"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            [f"the data folder {folder} cannot be created ({exc.strerror}); set DATABASE_URL"]
+        ) from None
+    return f"sqlite:///{folder / 'rightsize.sqlite3'}"
 
 
 class Settings(BaseSettings):
@@ -58,6 +72,15 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_base_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
+
+    @field_validator(
+        "database_url", "rightsize_scenarios_dir", "discord_gateway_url", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -98,8 +121,23 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors(include_url=False)
-        ]
-        raise SettingsError(problems) from None
+        raise SettingsError(
+            [_describe(error) for error in exc.errors(include_url=False)]
+        ) from None
+    except UnicodeDecodeError:
+        raise SettingsError([".env in this folder is not valid UTF-8 text"]) from None
+    except OSError as exc:
+        raise SettingsError([f".env in this folder cannot be read ({exc.strerror})"]) from None
+
+
+def _describe(error: Any) -> str:
+    name = ".".join(str(part) for part in error["loc"]).upper()
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if isinstance(value, str):
+        # Tokens and secrets are never echoed back, other values are.
+        shown = (
+            "(hidden)" if any(word in name for word in ("TOKEN", "SECRET")) else repr(value[:60])
+        )
+        return f"{name}={shown}: {message}"
+    return f"{name}: {message}"

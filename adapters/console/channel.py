@@ -18,11 +18,15 @@ _log = logging.getLogger(__name__)
 
 WORKSPACE = "local"
 HELP = """\
-Vote:        NAME CHOICE   (for example: ada hybrid, or: grace 1); `vote NAME CHOICE` also works
+Vote:        NAME CHOICE   (for example: ada hybrid, or: grace 1)
+             vote NAME CHOICE, for a member whose name is also a command
 Round:       reveal | next (reveal, then post the next round) | show
 Scores:      leaderboard [season|all] | stats [NAME]
 Team:        status | setup TIME TZ [DAYS] | pause | resume | post-now | reveal-now
-Other:       help | quit"""
+Off days:    off DATE[..DATE] | off list | off remove DATE[..DATE]
+Other:       quiz | help | quit"""
+# The channel's own commands; each takes no arguments.
+ROUND_COMMANDS = frozenset({"reveal", "next", "show", "help", "?", "quit", "exit"})
 
 ReadLine = Callable[[str], Awaitable[str | None]]
 
@@ -87,6 +91,13 @@ class ConsoleChannel:
         words = line.split()
         head = words[0].lower()
         engine = self.app.engine
+        if head in ROUND_COMMANDS and len(words) > 1:
+            raise InvalidSettingError(
+                head,
+                line,
+                f"`{head}` alone; to vote as a member named {words[0]}, type "
+                f"`vote {words[0]} {words[-1]}`",
+            )
         if head == "vote":
             if len(words) != 3:
                 raise InvalidSettingError("vote", line, "vote NAME CHOICE, for example vote ada 2")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 from tests.adapters.discord import double as discord_module
 from tests.adapters.discord.double import DiscordDouble
@@ -101,8 +102,17 @@ async def test_check_fails_before_migration(sqlite_url: str) -> None:
     code, output = await check({"DATABASE_URL": sqlite_url})
 
     assert code == 1
-    assert "FAILED  migrations: at an empty schema" in output
-    assert "rightsize db upgrade" in output
+    assert "does not exist; run `rightsize db upgrade`" in output
+    assert not Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+async def test_check_fails_on_empty_schema(sqlite_url: str) -> None:
+    Path(sqlite_url.removeprefix("sqlite:///")).touch()
+
+    code, output = await check({"DATABASE_URL": sqlite_url})
+
+    assert code == 1
+    assert "FAILED  migrations: at no schema yet" in output
 
 
 async def test_check_fails_on_unreachable_api(sqlite_url: str) -> None:

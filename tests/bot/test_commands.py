@@ -15,6 +15,7 @@ from bot.errors import (
     NotAdminError,
     RoundAlreadyPostedError,
     TeamNotFoundError,
+    UnexpectedArgumentsError,
     UnknownCommandError,
 )
 from bot.practice import Practice
@@ -81,6 +82,9 @@ async def test_admin_command_rejected_for_member(commands: Commands, name: str) 
         pytest.param("setup 9am UTC", "time", id="am-pm"),
         pytest.param("setup 09:30 Mars/Olympus", "time zone", id="bad-zone"),
         pytest.param("setup 09:30 ../../etc/passwd", "time zone", id="zone-path"),
+        pytest.param("setup 09:30 localtime", "time zone", id="server-zone"),
+        pytest.param("setup 09:30 Factory", "time zone", id="placeholder-zone"),
+        pytest.param("setup 09:30 posix/Europe/Berlin", "time zone", id="posix-copy"),
         pytest.param("setup 09:30 UTC someday", "days", id="bad-days"),
         pytest.param("setup 09:30", "setup", id="missing-zone"),
     ],
@@ -117,9 +121,9 @@ async def test_off_days_add_list_remove(commands: Commands, clock: FixedClock) -
     removed = await run(commands, "off remove 2027-12-26")
 
     assert "Added 3 off days" in added
-    assert "Added 0 off days" in again
+    assert "2027-12-25: already off, nothing changed." in again
     assert "2027-12-24, 2027-12-25, 2027-12-26" in listed
-    assert "Removed 1 off days" in removed
+    assert "Removed 1 off day." in removed
     team = commands.engine.find_team("test", "W", "C1")
     assert team is not None
     assert commands.engine.off_days(team.id) == [date(2027, 12, 24), date(2027, 12, 25)]
@@ -133,6 +137,7 @@ async def test_off_days_add_list_remove(commands: Commands, clock: FixedClock) -
         pytest.param("off 2027-01-01..2029-01-01", id="too-long"),
         pytest.param("off tomorrow", id="word"),
         pytest.param("off remove", id="remove-nothing"),
+        pytest.param("off 1999-01-01", id="past-date"),
     ],
 )
 async def test_invalid_off_days_change_nothing(commands: Commands, text: str) -> None:
@@ -144,6 +149,31 @@ async def test_invalid_off_days_change_nothing(commands: Commands, text: str) ->
     team = commands.engine.find_team("test", "W", "C1")
     assert team is not None
     assert commands.engine.off_days(team.id) == []
+
+
+@pytest.mark.parametrize("name", ["quiz", "status", "pause", "resume", "post-now", "reveal-now"])
+async def test_extra_arguments_rejected(commands: Commands, name: str) -> None:
+    await run(commands, "setup 09:30 UTC")
+
+    with pytest.raises(UnexpectedArgumentsError) as raised:
+        await run(commands, f"{name} now please")
+
+    assert f"`{name}` takes no arguments" in raised.value.message
+    team = commands.engine.find_team("test", "W", "C1")
+    assert team is not None
+    assert not team.paused
+    assert commands.engine.latest_round(team.id) is None
+
+
+async def test_post_now_after_reveal_says_revealed(commands: Commands) -> None:
+    await run(commands, "setup 09:30 UTC")
+    await run(commands, "post-now")
+    await run(commands, "reveal-now")
+
+    with pytest.raises(RoundAlreadyPostedError) as raised:
+        await run(commands, "post-now")
+
+    assert "already posted and revealed" in raised.value.message
 
 
 async def test_status_skips_off_day(commands: Commands, clock: FixedClock) -> None:

@@ -147,6 +147,32 @@ def test_wrapped_lines_become_one_paragraph(tmp_path: Path) -> None:
         pytest.param({"answer": "medium"}, "answer", "slm", id="unknown-answer"),
         pytest.param({"signals": ["vibes"]}, "signals.0", "narrow_label_set", id="unknown-signal"),
         pytest.param({"story": "Too short."}, "story", "at least", id="short-story"),
+        pytest.param({"story": "word " * 50}, "story", "has 50 words", id="few-story-words"),
+        pytest.param(
+            {"explanation": "word " * 200}, "explanation", "has 200 words", id="long-explanation"
+        ),
+        pytest.param({"id": "Bad Id!"}, "id", "lowercase letters", id="bad-id"),
+        pytest.param(
+            {"signals": ["novel_task"]},
+            "signals",
+            "needs a small-model signal",
+            id="slm-big-signals",
+        ),
+        pytest.param(
+            {"diagnosis": "capability_ceiling"},
+            "diagnosis",
+            "distribution_shift",
+            id="slm-ceiling",
+        ),
+        pytest.param(
+            {"answer": "llm", "signals": ["high_volume"]},
+            "signals",
+            "needs a big-model signal",
+            id="llm-small-signals",
+        ),
+        pytest.param(
+            {"title": "A frontier pick for tickets"}, "title", "frontier", id="title-names-answer"
+        ),
         pytest.param({"story": "word " * 700}, "story", "at most", id="story-over-limit"),
         pytest.param({"diagnosis": None}, "diagnosis", "required", id="missing-diagnosis"),
         pytest.param({"colour": "red"}, "colour", "Extra", id="extra-field"),
@@ -176,6 +202,7 @@ def test_invalid_file_names_file_and_field(
 
     assert len(problems) >= 1
     assert problems[0].startswith(f"{path}: ")
+    assert "(file)" not in problems[0]
     assert any(field in problem and words in problem for problem in problems), problems
 
 

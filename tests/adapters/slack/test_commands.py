@@ -179,7 +179,8 @@ async def test_admin_pause_resume_post_reveal(
     messages = slack_double.messages_in(CHANNEL)
     assert paused[0].startswith("Paused")
     assert paused_team.paused is True
-    assert "Rightsize status" in resumed[0]
+    assert resumed[0].startswith("Resumed")
+    assert "Next post:" in resumed[0]
     assert app.engine.get_team(team.id).paused is False
     assert posted[0].startswith("Posted")
     assert "already posted" in again[0]

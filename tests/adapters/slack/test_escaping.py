@@ -32,7 +32,12 @@ review_by: 2027-12-31
 story: >
   A help desk gets tickets that open with <!channel> or <@U123> because people
   paste chat logs. Support & billing share one inbox of about 2,000 tickets a
-  day, and each ticket must land in one of six folders within a second.
+  day, and each ticket must land in one of six folders within a second. The
+  folders have not changed in three years, and the team keeps a labelled
+  archive of 400,000 past tickets with the folder each one ended up in. The
+  help desk runs on a modest budget, agents complain when a ticket lands in
+  the wrong folder, and the security team wants nothing to leave the building
+  if that can be avoided. What should sort the tickets into folders?
 answer: slm
 tempting: llm
 signals: [narrow_label_set, high_volume]
@@ -40,6 +45,9 @@ diagnosis: distribution_shift
 explanation: >
   Six folders & a steady stream of tickets make this a narrow label set at high
   volume; text such as <!channel> is just noise to a fine-tuned classifier.
+  The archive of 400,000 labelled tickets covers the inputs the desk really
+  sees, so distribution shift is the only difficulty, and a small model trained
+  on that archive absorbs it and runs inside the building at little cost.
 """
 
 
