@@ -129,15 +129,27 @@ class Commands:
         return [compose.notice_card("Rightsize commands", HELP_TEXT)]
 
     async def _quiz(self, invocation: Invocation, args: list[str]) -> list[Card]:
+        await asyncio.to_thread(self.practice.start_sitting, invocation.person)
+        return [await self.next_quiz_card(invocation)]
+
+    async def next_quiz_card(self, invocation: Invocation) -> Card:
+        """Build the next self-quiz question of the caller's sitting, or its closing card.
+
+        The open rounds of the caller's workspace stay hidden, so the quiz never
+        gives away a team's answer. Adapters call this for the Next button.
+        """
         hidden = await asyncio.to_thread(
             self.engine.open_scenarios, invocation.platform, invocation.workspace_id
         )
         scenario = await asyncio.to_thread(
-            self.practice.next_scenario, invocation.person, hidden=hidden
+            lambda: self.practice.next_in_sitting(invocation.person, hidden=hidden)
         )
-        if scenario is None:
-            return [compose.notice_card("Self-quiz", texts.PRACTICE_ALL_DONE)]
-        return [compose.practice_question_card(scenario)]
+        if scenario is not None:
+            return compose.practice_question_card(scenario)
+        stats = await asyncio.to_thread(self.practice.stats_card, invocation.person)
+        return compose.notice_card(
+            texts.PRACTICE_DONE_TITLE, f"{texts.PRACTICE_ALL_DONE}\n\n{stats.plain_text()}"
+        )
 
     async def _leaderboard(self, invocation: Invocation, args: list[str]) -> list[Card]:
         scope = args[0].lower() if args else "season"

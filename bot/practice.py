@@ -15,7 +15,7 @@ from bot.errors import NoScenarioError
 from bot.scenarios import Scenario, ScenarioPool
 from bot.scoring import BiasStats, Outcome, bias_stats
 from bot.storage.database import Database
-from bot.storage.models import PracticeAnswer
+from bot.storage.models import PracticeAnswer, PracticeSitting
 from bot.vocabulary import Choice, parse_choice
 
 
@@ -68,6 +68,37 @@ class Practice:
                 group.sort(key=lambda scenario_id: latest[scenario_id][0])
                 return self.pool.scenarios[group[0]]
         return None
+
+    def start_sitting(self, person: str) -> None:
+        """Begin a new sitting: the person's answers from now on are not asked again in it."""
+        now = self.clock.now()
+        with self.database.session() as session:
+            sitting = session.get(PracticeSitting, person)
+            if sitting is None:
+                session.add(PracticeSitting(person=person, started_at=now))
+            else:
+                sitting.started_at = now
+
+    def next_in_sitting(self, person: str, *, hidden: Collection[str] = ()) -> Scenario | None:
+        """Pick the next scenario of the person's sitting; None when the sitting is done.
+
+        The sitting is stored, so it carries over a restart and across processes.
+        """
+        with self.database.session() as session:
+            started = session.scalar(
+                select(PracticeSitting.started_at).where(PracticeSitting.person == person)
+            )
+            shown: set[str] = set()
+            if started is not None:
+                shown = set(
+                    session.scalars(
+                        select(PracticeAnswer.scenario_id).where(
+                            PracticeAnswer.person == person,
+                            PracticeAnswer.answered_at >= started,
+                        )
+                    )
+                )
+        return self.next_scenario(person, hidden=hidden, shown=shown)
 
     def _latest_answers(self, person: str) -> dict[str, tuple[int, bool]]:
         """Map each answered scenario id to (answer row id, whether it was right)."""

@@ -17,7 +17,11 @@ NO_VOTES_YET = "No votes yet."
 REVEAL_TITLE = "The answer: {answer}"
 LEADERBOARD_EMPTY = "No votes in revealed rounds yet, so nobody has points."
 STATS_NO_VOTES = "No votes in revealed rounds yet, so there is nothing to count."
-PRACTICE_ALL_DONE = "You have answered every scenario in this session."
+PRACTICE_DONE_TITLE = "Self-quiz"
+PRACTICE_ALL_DONE = (
+    "You have answered every scenario in this sitting. "
+    "`quiz` starts a new sitting, with the ones you missed first."
+)
 PAUSED = (
     "The daily post is paused until an admin runs `resume`. "
     "`post-now` still posts a round when asked."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
-from bot import compose
+from bot import compose, texts
 from bot.cards import Card
 from bot.errors import UnknownChoiceError
 from bot.practice import Practice
@@ -22,32 +22,30 @@ def run_quiz(practice: Practice, person: str, *, read: ReadLine, out: TextIO) ->
 
     Returns the number of scenarios answered in this sitting.
     """
-    shown: set[str] = set()
-    right = 0
+    practice.start_sitting(person)
+    answered = right = 0
     total = len(practice.pool)
     out.write(
         f"Rightsize self-quiz: {total} scenarios. "
         "Pick the smallest model that does the job reliably.\n"
     )
     while True:
-        scenario = practice.next_scenario(person, shown=shown)
+        scenario = practice.next_in_sitting(person)
         if scenario is None:
             break
-        shown.add(scenario.id)
-        _write_card(
-            out,
-            compose.practice_question_card(scenario),
-            f"Scenario {len(shown)} of {total}",
-        )
+        heading = f"Scenario {answered + 1} of {total}"
+        _write_card(out, compose.practice_question_card(scenario), heading)
         choice = _ask(read, out)
         if choice is None:
-            shown.discard(scenario.id)
             break
         result = practice.answer(person, scenario.id, choice, offer_next=False)
+        answered += 1
         right += result.correct
         _write_card(out, result.card)
-    answered = len(shown)
-    out.write(f"\nYou answered {answered} scenarios in this sitting and got {right} right.\n")
+    out.write(
+        f"\nYou answered {texts.plural(answered, 'scenario')} in this sitting "
+        f"and got {right} right.\n"
+    )
     _write_card(out, practice.stats_card(person))
     out.flush()
     return answered

@@ -17,12 +17,8 @@ from adapters.slack.admins import is_admin
 from adapters.slack.guard import Delivery, Guard, log_framework_error
 from adapters.slack.livecount import LiveCount
 from adapters.slack.port import PLATFORM, SlackPort, format_ref
-from adapters.slack.quiz import QuizSittings
 from adapters.slack.render import render_card, render_text
-from bot import compose
-from bot import texts as bot_texts
 from bot.app import App
-from bot.cards import Card
 from bot.commands import ADMIN_COMMANDS, Invocation
 from bot.compose import PRACTICE_ACTION, PRACTICE_NEXT_ACTION, VOTE_ACTION, parse_button_value
 from bot.engine import VoteReceipt
@@ -32,8 +28,6 @@ from bot.vocabulary import Choice
 _log = logging.getLogger(__name__)
 
 COMMAND = "/rightsize"
-# The title of the notice that ends a sitting, as `/rightsize quiz` titles it.
-QUIZ_TITLE = "Self-quiz"
 _CHOICES = "|".join(re.escape(choice.value) for choice in Choice)
 VOTE_PATTERN = re.compile(rf"^{re.escape(VOTE_ACTION)}_({_CHOICES})$")
 PRACTICE_PATTERN = re.compile(rf"^{re.escape(PRACTICE_ACTION)}_({_CHOICES})$")
@@ -83,7 +77,6 @@ class SlackHandlers:
         self.guard = guard
         self.replies = guard.replies
         self.admin_ids = frozenset(admin_ids)
-        self.sittings = QuizSittings()
 
     def register(self, bolt: AsyncApp) -> None:
         """Attach the listeners and the framework error handler to a bolt app."""
@@ -164,24 +157,13 @@ class SlackHandlers:
             await ack()
             if not fresh:
                 return
-            person = self._invocation(delivery, "quiz", is_admin=False).person
-            card = await asyncio.to_thread(self._next_question, delivery, person)
-            self.sittings.note_card(person, card)
+            invocation = self._invocation(delivery, "quiz", is_admin=False)
+            card = await self.app.commands.next_quiz_card(invocation)
             await self.replies.send(
                 delivery.response_url, render_card(card), replace_original=True
             )
 
         await self.guard.run(delivery, ack, work)
-
-    def _next_question(self, delivery: Delivery, person: str) -> Card:
-        # As `/rightsize quiz` does, the open round scenarios of the workspace stay hidden.
-        hidden = self.app.engine.open_scenarios(PLATFORM, delivery.team_id)
-        scenario = self.app.practice.next_scenario(
-            person, hidden=hidden, shown=self.sittings.shown(person)
-        )
-        if scenario is None:
-            return compose.notice_card(QUIZ_TITLE, bot_texts.PRACTICE_ALL_DONE)
-        return compose.practice_question_card(scenario)
 
     # Slash command
 
@@ -210,10 +192,7 @@ class SlackHandlers:
                 delivery, text, is_admin=admin, channel_name=str(body.get("channel_name", ""))
             )
             outcome = await self.app.commands.run(invocation)
-            if name == "quiz":
-                self.sittings.start(invocation.person)
             for card in outcome.cards:
-                self.sittings.note_card(invocation.person, card)
                 await self.replies.send(delivery.response_url, render_card(card))
 
         await self.guard.run(delivery, ack, work)

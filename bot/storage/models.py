@@ -170,6 +170,15 @@ class PracticeAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PracticeSitting(Base):
+    """When a person last started a self-quiz: the answers since then are one sitting."""
+
+    __tablename__ = "practice_sittings"
+
+    person: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ProcessedEvent(Base):
     """A platform delivery id already handled, so a redelivery has one effect."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.practice import Practice
 from bot.vocabulary import Choice
 
@@ -65,3 +67,38 @@ def test_stats_use_latest_answer(practice: Practice) -> None:
 
     assert stats.votes == 1
     assert stats.correct.count == 1
+
+
+def test_sitting_survives_restart_and_ends(practice: Practice) -> None:
+    person = "slack:T1:U9"
+    practice.start_sitting(person)
+    asked: list[str] = []
+    for _ in range(len(practice.pool)):
+        # A new Practice object per question stands for a restart or another process.
+        fresh = Practice(database=practice.database, pool=practice.pool, clock=practice.clock)
+        scenario = fresh.next_in_sitting(person)
+        assert scenario is not None
+        asked.append(scenario.id)
+        fresh.answer(person, scenario.id, scenario.answer.value)
+
+    assert sorted(asked) == practice.pool.ids
+    assert practice.next_in_sitting(person) is None
+
+
+def test_new_sitting_offers_scenarios_again(practice: Practice) -> None:
+    person = "console:ada"
+    practice.start_sitting(person)
+    first = practice.next_in_sitting(person)
+    assert first is not None
+    practice.answer(person, first.id, first.answer.value)
+    assert practice.next_in_sitting(person) != first
+
+    practice.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    practice.start_sitting(person)
+    for scenario_id in practice.pool.ids:
+        if scenario_id != first.id:
+            practice.answer(person, scenario_id, "slm")
+
+    again = practice.next_in_sitting(person)
+    assert again is not None
+    assert again.id == first.id

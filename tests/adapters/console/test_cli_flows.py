@@ -59,7 +59,7 @@ def test_scripted_quiz_rejects_bad_choice_and_stops_at_eof(database_url: str) ->
 
     assert result.returncode == 0, result.stderr
     assert "'maybe' is not a choice" in result.stdout
-    assert "You answered 1 scenarios in this sitting" in result.stdout
+    assert "You answered 1 scenario in this sitting" in result.stdout
 
 
 def test_quiz_progress_persists_between_runs(database_url: str) -> None:
