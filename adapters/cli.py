@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     # In the terminal modes log lines would land between the cards, so only errors show
-    # unless LOG_LEVEL asks for more.
+    # unless LOG_LEVEL requests more.
     level = logging.ERROR if quiet else getattr(logging, settings.log_level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(

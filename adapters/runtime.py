@@ -1,4 +1,4 @@
-"""What `rightsize run` starts: the configured platform runners on one event loop."""
+"""The platform runners that `rightsize run` starts on one event loop, and their contract."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a command produced: private cards for the caller."""
+    """The private cards a command produced for its caller."""
 
     cards: list[Card] = field(default_factory=list)
 

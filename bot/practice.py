@@ -46,7 +46,7 @@ class Practice:
     ) -> Scenario | None:
         """Pick the next scenario: unseen first, then missed, then the longest ago.
 
-        ``hidden`` holds open team scenarios, never offered; ``shown`` holds the
+        ``hidden`` contains open team scenarios, never offered; ``shown`` contains the
         ones already asked in this sitting, so a sitting has no repeats. Returns
         None when nothing is left.
         """

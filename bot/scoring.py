@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.vocabulary import Choice, Signal
 
-# Below this many votes a rate says more about luck than habit, so it is not shown.
+# Below this many votes a rate reflects luck more than habit, so it is not shown.
 MIN_SAMPLE = 5
 
 

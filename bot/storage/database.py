@@ -198,7 +198,7 @@ class Database:
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Database:
-        """Open the database at the URL, migrating it to head unless told not to."""
+        """Open the database at the URL and, unless migrate is False, migrate it to head."""
         engine = create_db_engine(url)
         try:
             with engine.connect():
