@@ -42,6 +42,10 @@ def configured_runners(app: App, settings: Settings) -> list[Runner]:
         from adapters.slack.runner import create_runner as create_slack
 
         runners.append(create_slack(app, settings))
+    if settings.discord_token is not None:
+        from adapters.discord.runner import create_runner as create_discord
+
+        runners.append(create_discord(app, settings))
     return runners
 
 

@@ -7,6 +7,7 @@ import inspect
 import pytest
 
 from adapters.console.port import ConsolePort
+from adapters.discord.port import DiscordPort
 from adapters.slack.port import SlackPort
 from bot.ports import ChatPort
 
@@ -24,6 +25,7 @@ def parameters(function: object) -> list[tuple[str, object]]:
     [
         pytest.param(ConsolePort, id="console"),
         pytest.param(SlackPort, id="slack"),
+        pytest.param(DiscordPort, id="discord"),
     ],
 )
 def test_port_matches_interface(port_class: type) -> None:
@@ -35,4 +37,4 @@ def test_port_matches_interface(port_class: type) -> None:
 
 
 def test_platform_names_differ() -> None:
-    assert len({ConsolePort.platform, SlackPort.platform}) == 2
+    assert len({ConsolePort.platform, SlackPort.platform, DiscordPort.platform}) == 3

@@ -181,6 +181,22 @@ ERROR_INVALID_FORM_BODY: Final = 50035
 ERROR_INVALID_JSON: Final = 50109
 ERROR_ALREADY_ACKNOWLEDGED: Final = 40060
 
+# Message and component limits from Discord's message and component docs, in
+# characters. The double counts a character as Python does (one per code point),
+# so a character outside the Basic Multilingual Plane counts once.
+CONTENT_MAX: Final = 2000
+EMBEDS_MAX: Final = 10
+EMBED_TITLE_MAX: Final = 256
+EMBED_DESCRIPTION_MAX: Final = 4096
+EMBED_FIELDS_MAX: Final = 25
+EMBED_FIELD_NAME_MAX: Final = 256
+EMBED_FIELD_VALUE_MAX: Final = 1024
+EMBED_FOOTER_MAX: Final = 2048
+EMBED_AUTHOR_NAME_MAX: Final = 256
+EMBEDS_TOTAL_MAX: Final = 6000  # title, description, fields, footer and author of all embeds
+CUSTOM_ID_MAX: Final = 100
+BUTTON_LABEL_MAX: Final = 80
+
 _USER_MENTION: Final = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION: Final = re.compile(r"<@&(\d+)>")
 _COMMAND_NAME: Final = re.compile(r"^[-_'\w]{1,32}$")
@@ -556,6 +572,8 @@ class RestCall:
     files: list[UploadedFile] = field(default_factory=list)
     status: int = 0
     response: Any = None
+    # time.monotonic() when the double received the request.
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -1316,18 +1334,66 @@ def _number_components(components: list[JSONObject]) -> None:
         used.add(next_id)
 
 
+def _too_long(field_name: str, limit: int) -> web.Response:
+    return _form_error(field_name, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+
+
+def _embed_text_lengths(embed: JSONObject) -> Iterator[tuple[str, int, int]]:
+    """Yield (field path, length, limit) for every text of one embed."""
+    yield "title", len(str(embed.get("title") or "")), EMBED_TITLE_MAX
+    yield "description", len(str(embed.get("description") or "")), EMBED_DESCRIPTION_MAX
+    for index, item in enumerate(embed.get("fields") or []):
+        yield f"fields.{index}.name", len(str(item.get("name") or "")), EMBED_FIELD_NAME_MAX
+        yield f"fields.{index}.value", len(str(item.get("value") or "")), EMBED_FIELD_VALUE_MAX
+    footer = embed.get("footer") or {}
+    yield "footer.text", len(str(footer.get("text") or "")), EMBED_FOOTER_MAX
+    author = embed.get("author") or {}
+    yield "author.name", len(str(author.get("name") or "")), EMBED_AUTHOR_NAME_MAX
+
+
+def _validate_embeds(embeds: Sequence[JSONObject]) -> web.Response | None:
+    if len(embeds) > EMBEDS_MAX:
+        return _too_long("embeds", EMBEDS_MAX)
+    total = 0
+    for position, embed in enumerate(embeds):
+        if len(embed.get("fields") or []) > EMBED_FIELDS_MAX:
+            return _too_long(f"embeds.{position}.fields", EMBED_FIELDS_MAX)
+        for path, length, limit in _embed_text_lengths(embed):
+            if length > limit:
+                return _too_long(f"embeds.{position}.{path}", limit)
+            total += length
+    if total > EMBEDS_TOTAL_MAX:
+        return _form_error(
+            "embeds",
+            "MAX_EMBED_SIZE_EXCEEDED",
+            f"Embed size exceeds maximum size of {EMBEDS_TOTAL_MAX}",
+        )
+    return None
+
+
 def _validate_message_fields(body: JSONObject) -> web.Response | None:
     content = body.get("content")
-    if content is not None and len(str(content)) > 2000:
-        return _form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+    if content is not None and len(str(content)) > CONTENT_MAX:
+        return _too_long("content", CONTENT_MAX)
     embeds = body.get("embeds")
-    if embeds is not None and len(embeds) > 10:
-        return _form_error("embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length.")
+    if embeds is not None:
+        invalid_embeds = _validate_embeds(embeds)
+        if invalid_embeds is not None:
+            return invalid_embeds
     components = body.get("components") or []
     custom_ids = [c["custom_id"] for c in _walk_components(components) if "custom_id" in c]
-    if any(len(str(custom_id)) > 100 for custom_id in custom_ids):
+    if any(len(str(custom_id)) > CUSTOM_ID_MAX for custom_id in custom_ids):
         return _form_error(
-            "components", "BASE_TYPE_MAX_LENGTH", "custom_id must be 100 or fewer in length."
+            "components",
+            "BASE_TYPE_MAX_LENGTH",
+            f"custom_id must be {CUSTOM_ID_MAX} or fewer in length.",
+        )
+    labels = [c["label"] for c in _walk_components(components) if "label" in c]
+    if any(len(str(label)) > BUTTON_LABEL_MAX for label in labels):
+        return _form_error(
+            "components",
+            "BASE_TYPE_MAX_LENGTH",
+            f"label must be {BUTTON_LABEL_MAX} or fewer in length.",
         )
     if len(custom_ids) != len(set(custom_ids)):
         return _form_error(
@@ -1346,6 +1412,16 @@ def _validate_message_fields(body: JSONObject) -> web.Response | None:
                     f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
                 )
     return None
+
+
+def _referenced_message(double: DiscordDouble, reference: Any) -> StoredMessage | None:
+    """Return the live message that a message_reference names, or None if it is gone."""
+    if not isinstance(reference, dict) or not reference.get("message_id"):
+        return None
+    message = double.find_message(int(reference["message_id"]))
+    if message is None or message.deleted:
+        return None
+    return message
 
 
 def _is_empty_message(payload: JSONObject) -> bool:
@@ -1568,6 +1644,12 @@ class DiscordDouble:
             "flags": flags,
         }
         return self._create_message(channel_id, body, author=author, files=[])
+
+    def delete_message(self, channel_id: int, message_id: int) -> None:
+        """Delete a stored message, as a moderator would; its id stays unknown afterwards."""
+        message = self.message(channel_id, message_id)
+        message.deleted = True
+        self.signal.notify()
 
     # -- fault injection ----------------------------------------------------
 
@@ -1865,17 +1947,15 @@ class DiscordDouble:
             payload["poll"] = copy.deepcopy(body["poll"])
 
         reference = body.get("message_reference")
-        if isinstance(reference, dict) and reference.get("message_id"):
-            referenced = self.find_message(int(reference["message_id"]))
+        referenced = _referenced_message(self, reference)
+        if isinstance(reference, dict) and referenced is not None:
             payload["type"] = MESSAGE_REPLY
             payload["message_reference"] = {
                 "type": 0,
                 "message_id": str(reference["message_id"]),
                 "channel_id": str(reference.get("channel_id") or channel_id),
             }
-            payload["referenced_message"] = (
-                copy.deepcopy(referenced.payload) if referenced is not None else None
-            )
+            payload["referenced_message"] = copy.deepcopy(referenced.payload)
 
         if interaction is not None:
             payload["webhook_id"] = str(self.application_id)
@@ -2250,6 +2330,19 @@ class DiscordDouble:
             return invalid
         if _is_empty_message({**body, "attachments": call.files}):
             return _error(400, ERROR_EMPTY_MESSAGE, "Cannot send an empty message")
+        reference = body.get("message_reference")
+        if (
+            isinstance(reference, dict)
+            and _referenced_message(self, reference) is None
+            and reference.get("fail_if_not_exists", True) is not False
+        ):
+            # Discord rejects a reply to a missing message unless the request
+            # sets fail_if_not_exists to false; then it sends a plain message.
+            return _form_error(
+                "message_reference",
+                "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                "Unknown message",
+            )
         message = self._create_message(channel_id, body, author=self.bot_user, files=call.files)
         return _json_response(message.payload)
 

@@ -543,3 +543,116 @@ async def test_gateway_close_codes(
         else:
             assert message.type is aiohttp.WSMsgType.CLOSE
             assert message.data == close_code
+
+
+# -- limits and replies ------------------------------------------------------------
+
+
+def _embed_with(part: str, size: int) -> discord.Embed:
+    embed = discord.Embed(title="Limits")
+    if part == "title":
+        embed.title = "t" * size
+    elif part == "description":
+        embed.description = "d" * size
+    elif part == "field name":
+        embed.add_field(name="n" * size, value="v")
+    elif part == "field value":
+        embed.add_field(name="n", value="v" * size)
+    elif part == "fields":
+        for number in range(size):
+            embed.add_field(name=f"n{number}", value="v")
+    elif part == "footer":
+        embed.set_footer(text="f" * size)
+    elif part == "total":
+        embed.description = "d" * 4000
+        embed.set_footer(text="f" * (size - 4000 - len("Limits")))
+    return embed
+
+
+@pytest.mark.parametrize(
+    ("part", "limit"),
+    [
+        ("title", 256),
+        ("description", 4096),
+        ("field name", 256),
+        ("field value", 1024),
+        ("fields", 25),
+        ("footer", 2048),
+        ("total", 6000),
+    ],
+)
+async def test_embed_limits_enforced(discord_double: DiscordDouble, part: str, limit: int) -> None:
+    async with running_client(guilds_only_client()) as client:
+        channel = text_channel(client)
+        await channel.send(embed=_embed_with(part, limit))
+        with pytest.raises(discord.HTTPException) as raised:
+            await channel.send(embed=_embed_with(part, limit + 1))
+
+    assert raised.value.status == 400
+    assert raised.value.code == 50035
+    posts = discord_double.calls("POST", "/channels/{channel_id}/messages")
+    assert [call.status for call in posts] == [200, 400]
+
+
+async def test_embed_limits_count_characters(discord_double: DiscordDouble) -> None:
+    wide = "\U0001f9ea"  # one character outside the Basic Multilingual Plane
+    async with running_client(guilds_only_client()) as client:
+        sent = await text_channel(client).send(embed=discord.Embed(title=wide * 256))
+
+    stored = discord_double.message(GENERAL_CHANNEL_ID, sent.id)
+    assert stored.embeds[0]["title"] == wide * 256
+
+
+async def test_button_label_limit_enforced(discord_double: DiscordDouble) -> None:
+    row = {
+        "type": 1,
+        "components": [{"type": 2, "style": 1, "label": "x" * 81, "custom_id": "too-long"}],
+    }
+    async with running_client(guilds_only_client()):
+        url = f"{discord_double.api_base}/channels/{GENERAL_CHANNEL_ID}/messages"
+        headers = {"Authorization": f"Bot {BOT_TOKEN}"}
+        async with (
+            loopback_session() as session,
+            session.post(url, json={"components": [row]}, headers=headers) as response,
+        ):
+            assert response.status == 400
+            body = await response.json()
+    assert body["code"] == 50035
+    assert "label" in json.dumps(body["errors"])
+
+
+@pytest.mark.parametrize(
+    ("fail_if_not_exists", "outcome"),
+    [(None, "rejected"), (True, "rejected"), (False, "plain")],
+)
+async def test_reply_to_deleted_message(
+    discord_double: DiscordDouble, fail_if_not_exists: bool | None, outcome: str
+) -> None:
+    async with running_client(guilds_only_client()) as client:
+        channel = text_channel(client)
+        original = await channel.send("question")
+        discord_double.delete_message(GENERAL_CHANNEL_ID, original.id)
+        reference = discord.MessageReference(message_id=original.id, channel_id=channel.id)
+        if fail_if_not_exists is not None:
+            reference.fail_if_not_exists = fail_if_not_exists
+        if outcome == "rejected":
+            with pytest.raises(discord.HTTPException) as raised:
+                await channel.send("answer", reference=reference)
+            assert raised.value.code == 50035
+        else:
+            sent = await channel.send("answer", reference=reference)
+            stored = discord_double.message(GENERAL_CHANNEL_ID, sent.id)
+            assert stored.payload["type"] == 0
+            assert "message_reference" not in stored.payload
+
+    live = discord_double.channel_messages(GENERAL_CHANNEL_ID)
+    assert [message.content for message in live] == ([] if outcome == "rejected" else ["answer"])
+
+
+async def test_rest_calls_carry_receive_time(discord_double: DiscordDouble) -> None:
+    async with running_client(guilds_only_client()) as client:
+        await text_channel(client).send("one")
+        await text_channel(client).send("two")
+
+    first, second = discord_double.calls("POST", "/channels/{channel_id}/messages")
+    assert first.received_at <= second.received_at
