@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot import compose, texts
 from bot.cards import Card
 from bot.clock import Clock, SystemClock
 from bot.errors import (
     InvalidSettingError,
-    NoOpenRoundError,
     NoScenarioError,
     RoundNotFoundError,
     RoundOfAnotherTeamError,
@@ -231,25 +231,8 @@ class Engine:
                     select(Round.team_id, func.max(Round.local_date)).group_by(Round.team_id)
                 ).all()
             )
-            unposted = set(
-                session.scalars(
-                    select(Round.team_id).where(
-                        Round.posted_at.is_(None),
-                        Round.revealed_at.is_(None),
-                        Round.post_attempts < MAX_POST_ATTEMPTS,
-                    )
-                )
-            )
-            unpublished = set(
-                session.scalars(
-                    select(Round.team_id).where(
-                        Round.revealed_at.is_not(None),
-                        Round.reveal_posted_at.is_(None),
-                        Round.posted_at.is_not(None),
-                        Round.reveal_attempts < MAX_POST_ATTEMPTS,
-                    )
-                )
-            )
+            unposted = set(session.scalars(select(Round.team_id).where(*_awaiting_post())))
+            unpublished = set(session.scalars(select(Round.team_id).where(*_awaiting_reveal())))
             window = (now - timedelta(days=1)).date(), (now + timedelta(days=1)).date()
             off: dict[int, set[date]] = {}
             for team_id, day in session.execute(
@@ -464,35 +447,11 @@ class Engine:
 
     def unposted_rounds(self, team_id: int) -> list[RoundInfo]:
         """List the team's claimed, unrevealed rounds whose question is not posted yet."""
-        with self.database.session() as session:
-            rows = session.scalars(
-                select(Round)
-                .where(
-                    Round.team_id == team_id,
-                    Round.posted_at.is_(None),
-                    Round.revealed_at.is_(None),
-                    Round.post_attempts < MAX_POST_ATTEMPTS,
-                )
-                .order_by(Round.local_date)
-            )
-            return [self._detached(session, row) for row in rows]
+        return self._rounds_where(team_id, _awaiting_post())
 
     def acquire_post_retry(self, round_id: int) -> bool:
         """Take the lease to retry posting a round; False if another process holds it."""
-        now = self.clock.now()
-        with self.database.session() as session:
-            result = session.execute(
-                update(Round)
-                .where(
-                    Round.id == round_id,
-                    Round.posted_at.is_(None),
-                    Round.revealed_at.is_(None),
-                    Round.post_attempts < MAX_POST_ATTEMPTS,
-                    (Round.post_lease_until.is_(None)) | (Round.post_lease_until <= now),
-                )
-                .values(post_lease_until=now + POST_LEASE)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        return self._take_lease(round_id, _awaiting_post(), Round.post_lease_until)
 
     def open_rounds_before(self, team_id: int, local_date: date) -> list[RoundInfo]:
         """List the team's unrevealed rounds dated before a local date, oldest first."""
@@ -592,28 +551,13 @@ class Engine:
                 if session.get(Round, round_id) is None:
                     raise RoundNotFoundError(round_id)
                 return None
-            row = self._round_row(session, round_id)
-            choices = [
-                Choice(choice)
-                for choice in session.scalars(select(Vote.choice).where(Vote.round_id == round_id))
-            ]
-            info = self._detached(session, row)
-        scenario = self._scenario(info.scenario_id)
-        _log.info("round %s revealed: team %s, %s votes", round_id, info.team_id, len(choices))
-        return Reveal(
-            round=info,
-            closed_question=compose.closed_question_card(scenario, round_id, len(choices)),
-            reveal=compose.reveal_card(scenario, round_id, choices),
+        revealed = self.reveal_cards(round_id)
+        _log.info(
+            "round %s revealed: team %s, %s votes",
+            round_id,
+            revealed.round.team_id,
+            sum(bar.count for bar in revealed.reveal.bars),
         )
-
-    def reveal_open(self, team_id: int) -> Reveal:
-        """Reveal the team's open round; raise NoOpenRoundError if there is none."""
-        current = self.open_round(team_id)
-        if current is None:
-            raise NoOpenRoundError()
-        revealed = self.reveal(current.id)
-        if revealed is None:
-            raise NoOpenRoundError()
         return revealed
 
     def mark_reveal_posted(self, round_id: int) -> None:
@@ -630,34 +574,36 @@ class Engine:
 
     def unpublished_reveals(self, team_id: int) -> list[RoundInfo]:
         """List revealed rounds whose reveal message has not reached the channel yet."""
+        return self._rounds_where(team_id, _awaiting_reveal())
+
+    def acquire_reveal_retry(self, round_id: int) -> bool:
+        """Take the lease to retry publishing a reveal; False if another process holds it."""
+        return self._take_lease(round_id, _awaiting_reveal(), Round.reveal_lease_until)
+
+    def _rounds_where(
+        self, team_id: int, conditions: list[ColumnElement[bool]]
+    ) -> list[RoundInfo]:
         with self.database.session() as session:
             rows = session.scalars(
                 select(Round)
-                .where(
-                    Round.team_id == team_id,
-                    Round.revealed_at.is_not(None),
-                    Round.reveal_posted_at.is_(None),
-                    Round.posted_at.is_not(None),
-                    Round.reveal_attempts < MAX_POST_ATTEMPTS,
-                )
+                .where(Round.team_id == team_id, *conditions)
                 .order_by(Round.local_date)
             )
             return [self._detached(session, row) for row in rows]
 
-    def acquire_reveal_retry(self, round_id: int) -> bool:
-        """Take the lease to retry publishing a reveal; False if another process holds it."""
+    def _take_lease(
+        self,
+        round_id: int,
+        conditions: list[ColumnElement[bool]],
+        lease: InstrumentedAttribute[datetime | None],
+    ) -> bool:
+        """Set a lease column if it expired; the conditional update decides between processes."""
         now = self.clock.now()
         with self.database.session() as session:
             result = session.execute(
                 update(Round)
-                .where(
-                    Round.id == round_id,
-                    Round.revealed_at.is_not(None),
-                    Round.reveal_posted_at.is_(None),
-                    Round.reveal_attempts < MAX_POST_ATTEMPTS,
-                    Round.reveal_lease_until.is_(None) | (Round.reveal_lease_until <= now),
-                )
-                .values(reveal_lease_until=now + POST_LEASE)
+                .where(Round.id == round_id, *conditions, lease.is_(None) | (lease <= now))
+                .values({lease: now + POST_LEASE})
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -920,6 +866,25 @@ class Engine:
     def _detached(session: Session, row: Round) -> RoundInfo:
         number = session.scalar(select(Season.number).where(Season.id == row.season_id)) or 0
         return _round_info(row, number)
+
+
+def _awaiting_post() -> list[ColumnElement[bool]]:
+    """Conditions of a claimed round whose question still has to be posted."""
+    return [
+        Round.posted_at.is_(None),
+        Round.revealed_at.is_(None),
+        Round.post_attempts < MAX_POST_ATTEMPTS,
+    ]
+
+
+def _awaiting_reveal() -> list[ColumnElement[bool]]:
+    """Conditions of a revealed round whose reveal still has to reach the channel."""
+    return [
+        Round.revealed_at.is_not(None),
+        Round.reveal_posted_at.is_(None),
+        Round.posted_at.is_not(None),
+        Round.reveal_attempts < MAX_POST_ATTEMPTS,
+    ]
 
 
 def _date_range(first: date, last: date) -> list[date]:

@@ -50,11 +50,6 @@ class RoundOfAnotherTeamError(RightsizeError):
         self.round_id = round_id
 
 
-class NoOpenRoundError(RightsizeError):
-    def __init__(self) -> None:
-        super().__init__("There is no open round in this channel to reveal.")
-
-
 class RoundAlreadyPostedError(RightsizeError):
     def __init__(self, local_date: date, *, revealed: bool) -> None:
         state = "posted and revealed" if revealed else "posted and still open"
