@@ -98,7 +98,10 @@ def _configure_logging(settings: Settings, *, quiet: bool) -> None:
     # In the terminal modes log lines would land between the cards, so only errors show
     # unless LOG_LEVEL requests more.
     level = logging.ERROR if quiet else getattr(logging, settings.log_level)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # These libraries log request bodies, socket URLs with tickets and every scheduler
+    # run at DEBUG and INFO; only their warnings and errors are worth a line here.
+    for noisy in ("alembic", "apscheduler", "slack_bolt", "slack_sdk", "discord", "aiohttp"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

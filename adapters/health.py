@@ -63,22 +63,40 @@ def check_database(settings: Settings) -> list[Check]:
     return checks
 
 
+async def _slack_call(
+    settings: Settings, session: aiohttp.ClientSession, method: str, token: str, name: str
+) -> tuple[Check | None, dict[str, object]]:
+    """POST one Web API method; return a failed Check, or None and the response body."""
+    url = settings.slack_api_base_url.rstrip("/") + "/" + method
+    try:
+        async with session.post(url, headers={"Authorization": f"Bearer {token}"}) as response:
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        return Check(name, False, f"{url} could not be reached: {exc or type(exc).__name__}"), {}
+    if isinstance(body, dict) and body.get("ok"):
+        return None, body
+    error = body.get("error", "unknown error") if isinstance(body, dict) else "not JSON"
+    return Check(name, False, f"rejected by {url}: {error}"), {}
+
+
 async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> Check:
     """Call auth.test with the bot token on the configured Slack API base URL."""
     assert settings.slack_bot_token is not None
-    url = settings.slack_api_base_url.rstrip("/") + "/auth.test"
-    headers = {"Authorization": f"Bearer {settings.slack_bot_token.get_secret_value()}"}
-    try:
-        async with session.post(url, headers=headers) as response:
-            body = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return Check(
-            "slack token", False, f"{url} could not be reached: {exc or type(exc).__name__}"
-        )
-    if isinstance(body, dict) and body.get("ok"):
-        return Check("slack token", True, f"accepted for workspace {body.get('team', '?')}")
-    error = body.get("error", "unknown error") if isinstance(body, dict) else "not JSON"
-    return Check("slack token", False, f"rejected by {url}: {error}")
+    token = settings.slack_bot_token.get_secret_value()
+    failed, body = await _slack_call(settings, session, "auth.test", token, "slack token")
+    return failed or Check("slack token", True, f"accepted for workspace {body.get('team', '?')}")
+
+
+async def check_slack_app_token(settings: Settings, session: aiohttp.ClientSession) -> Check:
+    """Ask apps.connections.open for a Socket Mode URL with the app-level token.
+
+    The URL it returns is not opened, so the check starts no connection.
+    """
+    assert settings.slack_app_token is not None
+    token = settings.slack_app_token.get_secret_value()
+    name = "slack app token"
+    failed, _ = await _slack_call(settings, session, "apps.connections.open", token, name)
+    return failed or Check(name, True, "accepted for Socket Mode")
 
 
 async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> Check:
@@ -105,6 +123,8 @@ async def check_tokens(settings: Settings) -> list[Check]:
         checks: list[Check] = []
         if settings.slack_bot_token is not None:
             checks.append(await check_slack(settings, session))
+        if settings.slack_app_token is not None and settings.slack_http_port is None:
+            checks.append(await check_slack_app_token(settings, session))
         if settings.discord_token is not None:
             checks.append(await check_discord(settings, session))
     if not checks:

@@ -14,10 +14,13 @@ from bot.engine import Engine, TeamInfo
 from bot.errors import (
     InvalidSettingError,
     NotAdminError,
+    PostFailedError,
     RoundAlreadyPostedError,
+    ScenarioOpenError,
     UnexpectedArgumentsError,
     UnknownCommandError,
 )
+from bot.ports import ChannelUnavailableError
 from bot.practice import Practice
 from bot.schedule import (
     format_weekdays,
@@ -131,6 +134,22 @@ class Commands:
     async def _quiz(self, invocation: Invocation, args: list[str]) -> list[Card]:
         await asyncio.to_thread(self.practice.start_sitting, invocation.person)
         return [await self.next_quiz_card(invocation)]
+
+    async def answer_quiz(self, invocation: Invocation, scenario_id: str, choice: str) -> Card:
+        """Store a self-quiz answer and return its result card with the explanation.
+
+        A scenario that is a team's open round in the caller's workspace is
+        rejected, so an old quiz button cannot give away that round's answer.
+        """
+        hidden = await asyncio.to_thread(
+            self.engine.open_scenarios, invocation.platform, invocation.workspace_id
+        )
+        if scenario_id in hidden:
+            raise ScenarioOpenError(scenario_id)
+        result = await asyncio.to_thread(
+            self.practice.answer, invocation.person, scenario_id, choice
+        )
+        return result.card
 
     async def next_quiz_card(self, invocation: Invocation) -> Card:
         """Build the next self-quiz question of the caller's sitting, or its closing card.
@@ -274,8 +293,16 @@ class Commands:
         today = self.engine.today(team)
         latest = await asyncio.to_thread(self.engine.latest_round, team.id)
         if latest is not None and latest.local_date >= today:
+            if not latest.posted and not latest.revealed:
+                raise PostFailedError("an earlier attempt failed")
             raise RoundAlreadyPostedError(latest.local_date, revealed=latest.revealed)
-        posted = await self.cycle.run_day(team, today)
+        try:
+            posted = await self.cycle.run_day(team, today)
+        except ChannelUnavailableError as exc:
+            raise PostFailedError(f"{exc.reason}; the team is paused until `resume`") from None
+        except Exception as exc:
+            # The cycle logged the failure with its traceback and counted the attempt.
+            raise PostFailedError(f"the platform call failed ({type(exc).__name__})") from None
         if posted is None:
             raise RoundAlreadyPostedError(today, revealed=False)
         return [compose.notice_card("Posted", "Today's round is in the channel.")]

@@ -44,6 +44,8 @@ DEFAULT_POST_TIME = time(9, 30)
 MEMBER_NAME_MAX = 200
 # A failed post is retried on later ticks, this many attempts in all.
 MAX_POST_ATTEMPTS = 5
+# Round ids are 64-bit integers in both databases; a larger id cannot exist.
+ROUND_ID_LIMIT = 2**63
 # How long one process may take to post a round before another may retry it.
 POST_LEASE = timedelta(minutes=2)
 # The longest range one `off` command may add or remove, so a typo cannot write years.
@@ -643,6 +645,8 @@ class Engine:
         VotingClosedError without writing anything.
         """
         picked = parse_choice(choice)
+        if not 0 < round_id < ROUND_ID_LIMIT:
+            raise RoundNotFoundError(round_id)
         try:
             return self._record_vote(
                 team_id, round_id, member_id, member_name, picked, delivery_key

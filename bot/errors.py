@@ -99,6 +99,24 @@ class NotAdminError(RightsizeError):
         self.command = command
 
 
+class ScenarioOpenError(RightsizeError):
+    def __init__(self, scenario_id: str) -> None:
+        super().__init__(
+            "This scenario is a team's open round right now, so the self-quiz keeps its "
+            "answer until the reveal. Run `quiz` for another one."
+        )
+        self.scenario_id = scenario_id
+
+
+class PostFailedError(RightsizeError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"Today's round could not be posted: {reason}. Nothing was posted; "
+            "it is retried automatically, and `status` shows the team's state."
+        )
+        self.reason = reason
+
+
 class NoScenarioError(RightsizeError):
     def __init__(self, scenario_id: str) -> None:
         super().__init__(f"Scenario {scenario_id!r} is not loaded.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,18 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("slack_admin_ids")
+    @classmethod
+    def _slack_user_ids(cls, value: str) -> str:
+        for part in value.split(","):
+            user_id = part.strip()
+            if user_id and re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id) is None:
+                raise ValueError(
+                    f"{user_id[:30]!r} is not a Slack user id; expected ids such as "
+                    "U012AB3CD, separated by commas"
+                )
         return value
 
     @field_validator("log_level")

@@ -82,10 +82,7 @@ class Handlers:
         if not await asyncio.to_thread(engine.first_delivery, delivery_key(interaction)):
             _log.debug("Discord interaction %s was handled before", interaction.id)
             return None
-        result = await asyncio.to_thread(
-            self.app.practice.answer, caller.person, scenario_id, choice
-        )
-        return result.card
+        return await self.app.commands.answer_quiz(caller.invocation("quiz"), scenario_id, choice)
 
     async def on_practice_next(self, interaction: discord.Interaction[Any]) -> None:
         """Replace a self-quiz result with the next question of the sitting."""

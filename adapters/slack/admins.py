@@ -8,6 +8,8 @@ from collections.abc import Collection
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import RightsizeError
+
 _log = logging.getLogger(__name__)
 
 # users.info flags of the people who administer a workspace.
@@ -25,11 +27,22 @@ async def is_admin(client: AsyncWebClient, user_id: str, admin_ids: Collection[s
     try:
         response = await client.users_info(user=user_id)
     except SlackApiError as exc:
-        _log.warning(
-            "users.info for Slack user %s failed (%s); treating the user as no admin",
-            user_id,
-            exc.response.get("error"),
-        )
-        return False
-    user = response.get("user") or {}
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        reason = str(error or f"HTTP {exc.response.status_code}")
+        _log.warning("users.info for Slack user %s failed (%s)", user_id, reason)
+        raise AdminCheckFailedError(reason) from None
+    user = response.get("user")
+    if not isinstance(user, dict):
+        raise AdminCheckFailedError("users.info returned no user")
     return any(user.get(flag) is True for flag in ADMIN_FLAGS)
+
+
+class AdminCheckFailedError(RightsizeError):
+    """Slack could not tell whether the caller is an admin; nothing is granted or changed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"Slack could not confirm your admin rights ({reason}), so nothing was changed. "
+            "Try again in a minute, or ask to be listed in SLACK_ADMIN_IDS."
+        )
+        self.reason = reason

@@ -30,6 +30,7 @@ _log = logging.getLogger(__name__)
 COMMAND = "/rightsize"
 _CHOICES = "|".join(re.escape(choice.value) for choice in Choice)
 VOTE_PATTERN = re.compile(rf"^{re.escape(VOTE_ACTION)}_({_CHOICES})$")
+ANYTHING = re.compile(".*")
 PRACTICE_PATTERN = re.compile(rf"^{re.escape(PRACTICE_ACTION)}_({_CHOICES})$")
 
 
@@ -42,6 +43,11 @@ def click_key(body: dict[str, Any]) -> str:
     delivery = Delivery.from_action(body)
     action_ts = str(_action(body).get("action_ts", ""))
     return f"slack:{delivery.team_id}:{delivery.user_id}:{action_ts}"
+
+
+def unescape_slack(text: str) -> str:
+    """Undo Slack's escaping of &, < and > in typed text, so replies escape it once."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def subcommand(text: str) -> str:
@@ -84,7 +90,17 @@ class SlackHandlers:
         bolt.action(PRACTICE_PATTERN)(self.on_practice_answer)
         bolt.action(PRACTICE_NEXT_ACTION)(self.on_practice_next)
         bolt.command(COMMAND)(self.on_command)
+        # Registered last, so they only see what no listener above matched: a stale
+        # button or another app's command still gets its acknowledgement.
+        bolt.action(ANYTHING)(self.on_unknown)
+        bolt.command(ANYTHING)(self.on_unknown)
+        bolt.shortcut(ANYTHING)(self.on_unknown)
         bolt.error(log_framework_error)
+
+    async def on_unknown(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Acknowledge a request Rightsize has no listener for, so Slack does not retry it."""
+        await ack()
+        _log.debug("Slack request of type %s acknowledged without a listener", body.get("type"))
 
     # Daily round
 
@@ -139,11 +155,11 @@ class SlackHandlers:
             if not await asyncio.to_thread(self.app.engine.first_delivery, click_key(body)):
                 await ack()
                 return
-            person = self._invocation(delivery, "quiz", is_admin=False).person
-            result = await asyncio.to_thread(self.app.practice.answer, person, scenario_id, choice)
+            invocation = self._invocation(delivery, "quiz", is_admin=False)
+            card = await self.app.commands.answer_quiz(invocation, scenario_id, choice)
             await ack()
             await self.replies.send(
-                delivery.response_url, render_card(result.card), replace_original=True
+                delivery.response_url, render_card(card), replace_original=True
             )
 
         await self.guard.run(delivery, ack, work)
@@ -182,7 +198,7 @@ class SlackHandlers:
                 _log.debug("Slack command with trigger %s was handled before", trigger_id)
                 return
 
-            text = str(body.get("text", ""))
+            text = unescape_slack(str(body.get("text", "")))
             name = subcommand(text)
             # users.info is called only for admin subcommands, the only ones that need it.
             admin = False

@@ -41,6 +41,8 @@ STOP_GRACE = 5.0
 CONNECTION_RETRIES = 2
 RATE_LIMIT_RETRIES = 3
 HTTP_PATH = "/slack/events"
+# Seconds one Web API call may take before it fails and its retry handler decides.
+API_TIMEOUT = 10
 
 
 def retry_handlers() -> list[AsyncRetryHandler]:
@@ -49,6 +51,27 @@ def retry_handlers() -> list[AsyncRetryHandler]:
         AsyncConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
         AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
     ]
+
+
+@web.middleware
+async def reject_malformed(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Answer 401 for a missing or non-numeric timestamp and 400 for a body bolt cannot read.
+
+    Bolt verifies the signature itself, but a timestamp that is not a number or
+    a signed body that is not valid JSON would otherwise end in a 500 and a
+    traceback in the log.
+    """
+    if not request.headers.get("X-Slack-Request-Timestamp", "").isdigit():
+        return web.Response(status=401, text="invalid or missing X-Slack-Request-Timestamp")
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except ValueError:
+        _log.warning("rejected a Slack HTTP request whose body could not be parsed")
+        return web.Response(status=400, text="the request body could not be parsed")
 
 
 def create_runner(
@@ -65,6 +88,7 @@ def create_runner(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_base_url,
         retry_handlers=retry_handlers(),
+        timeout=API_TIMEOUT,
     )
     return SlackRunner(
         app,
@@ -188,7 +212,9 @@ class SlackRunner:
         _log.info("Slack Socket Mode connected")
 
     async def _serve_http(self, mode: HttpMode) -> None:
-        runner = web.AppRunner(self.bolt.web_app(path=HTTP_PATH, port=mode.port))
+        web_app = self.bolt.web_app(path=HTTP_PATH, port=mode.port)
+        web_app.middlewares.append(reject_malformed)
+        runner = web.AppRunner(web_app)
         await runner.setup()
         self._web_runner = runner
         site = web.TCPSite(runner, mode.host, mode.port)

@@ -13,7 +13,9 @@ from bot.engine import Engine
 from bot.errors import (
     InvalidSettingError,
     NotAdminError,
+    PostFailedError,
     RoundAlreadyPostedError,
+    ScenarioOpenError,
     TeamNotFoundError,
     UnexpectedArgumentsError,
     UnknownCommandError,
@@ -261,3 +263,35 @@ async def test_bad_member_arguments_named(commands: Commands, text: str) -> None
 
     with pytest.raises(InvalidSettingError):
         await run(commands, text, admin=False)
+
+
+async def test_quiz_answer_for_open_round_rejected(commands: Commands) -> None:
+    await run(commands, "setup 09:30 UTC")
+    await run(commands, "post-now")
+    team = commands.engine.find_team("test", "W", "C1")
+    assert team is not None
+    current = commands.engine.open_round(team.id)
+    assert current is not None
+    caller = invocation("quiz", admin=False)
+
+    with pytest.raises(ScenarioOpenError):
+        await commands.answer_quiz(caller, current.scenario_id, "slm")
+
+    assert commands.practice.stats(caller.person).votes == 0
+
+
+async def test_post_now_failure_explained(commands: Commands, port: RecordingPort) -> None:
+    await run(commands, "setup 09:30 UTC")
+
+    def fail(kind: str, team: object, card: object) -> None:
+        raise RuntimeError("platform down")
+
+    port.fault = fail
+    with pytest.raises(PostFailedError) as first:
+        await run(commands, "post-now")
+    with pytest.raises(PostFailedError) as second:
+        await run(commands, "post-now")
+
+    assert "could not be posted" in first.value.message
+    assert "an earlier attempt failed" in second.value.message
+    assert port.of("post") == []

@@ -86,6 +86,7 @@ def test_first_vote_confirmation_names_choice(engine: Engine) -> None:
         pytest.param("unknown_choice", UnknownChoiceError, id="unknown-choice"),
         pytest.param("other_team", RoundOfAnotherTeamError, id="other-team"),
         pytest.param("unknown_round", RoundNotFoundError, id="unknown-round"),
+        pytest.param("huge_round", RoundNotFoundError, id="huge-round-id"),
     ],
 )
 def test_rejected_vote_changes_nothing(engine: Engine, case: str, error: type[Exception]) -> None:
@@ -104,6 +105,8 @@ def test_rejected_vote_changes_nothing(engine: Engine, case: str, error: type[Ex
         kwargs["team_id"] = other.id
     if case == "unknown_round":
         kwargs["round_id"] = round_id + 999
+    if case == "huge_round":
+        kwargs["round_id"] = int("9" * 400)
     with pytest.raises(error) as raised:
         engine.record_vote(member_name="Ada", **kwargs)  # type: ignore[arg-type]
 

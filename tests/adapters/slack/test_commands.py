@@ -239,3 +239,47 @@ async def test_quoted_subcommand_still_checks_admin(
 
     assert replies[0].startswith("Paused")
     assert app.engine.get_team(team.id).paused is True
+
+
+async def test_typed_entities_escaped_once(
+    app: App, runner: SlackRunner, slack_double: SlackDouble
+) -> None:
+    await subscribe(app, CHANNEL)
+
+    # Slack sends a typed & as &amp;, so the reply must show it escaped exactly once.
+    replies = await command_replies(slack_double, "stats &amp;", user_id=MEMBER)
+
+    assert len(replies) == 1
+    assert "'&amp;'" in replies[0]
+    assert "&amp;amp;" not in replies[0]
+
+
+async def test_failed_admin_lookup_is_explained(
+    app: App, runner: SlackRunner, slack_double: SlackDouble
+) -> None:
+    slack_double.add_user(ADMIN, name="ada", is_admin=True)
+    team = await subscribe(app, CHANNEL)
+    slack_double.rate_limit("users.info", calls=10, retry_after=0)
+
+    replies = await command_replies(slack_double, "pause", user_id=ADMIN)
+
+    assert len(replies) == 1
+    assert replies[0].startswith("Slack could not confirm your admin rights (ratelimited)")
+    assert app.engine.get_team(team.id).paused is False
+
+
+async def test_unknown_button_is_acknowledged(
+    app: App, runner: SlackRunner, slack_double: SlackDouble
+) -> None:
+    payload = slack_double.block_actions_payload(
+        action_id="some_other_app_button",
+        value="x",
+        user_id=MEMBER,
+        channel_id=CHANNEL,
+        message_ts="1.000001",
+    )
+
+    envelope = await slack_double.push_envelope("interactive", payload)
+
+    await slack_double.wait_for_ack(envelope.envelope_id)
+    assert slack_double.response_url_posts == []

@@ -105,6 +105,9 @@ async def test_signed_command_is_served(
     [
         pytest.param({}, id="missing"),
         pytest.param({"X-Slack-Signature": "v0=00", "X-Slack-Request-Timestamp": "0"}, id="junk"),
+        pytest.param(
+            {"X-Slack-Signature": "v0=00", "X-Slack-Request-Timestamp": "abc"}, id="non-numeric"
+        ),
         pytest.param("forged", id="wrong-secret"),
         pytest.param("stale", id="stale"),
     ],
