@@ -118,7 +118,10 @@ class SlackHandlers:
             await ack()
 
             if receipt.duplicate:
+                # Slack redelivers a click whose acknowledgement it missed, so the voter
+                # may not have seen the first confirmation: repeat it, count nothing.
                 _log.debug("Slack click %s was handled before", key)
+                await self.replies.send(delivery.response_url, render_text(receipt.message))
                 return
             if receipt.previous is None:
                 message_ts = str((body.get("container") or {}).get("message_ts", ""))
