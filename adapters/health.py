@@ -114,6 +114,8 @@ async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> C
         )
     if status == 200 and isinstance(body, dict):
         return Check("discord token", True, f"accepted for bot user {body.get('username', '?')}")
+    if status >= 500:
+        return Check("discord token", False, f"{url} failed with HTTP {status}; try again later")
     return Check("discord token", False, f"rejected by {url}: HTTP {status}")
 
 

@@ -15,6 +15,7 @@ from bot.errors import (
     InvalidSettingError,
     NotAdminError,
     PostFailedError,
+    RevealFailedError,
     RoundAlreadyPostedError,
     ScenarioOpenError,
     UnexpectedArgumentsError,
@@ -309,7 +310,15 @@ class Commands:
 
     async def _reveal_now(self, invocation: Invocation, args: list[str]) -> list[Card]:
         team = await self._team(invocation)
-        revealed = await self.cycle.reveal_open_round(team)
+        try:
+            revealed = await self.cycle.reveal_open_round(team)
+        except ChannelUnavailableError as exc:
+            raise RevealFailedError(f"{exc.reason}; the team is paused until `resume`") from None
+        except Exception as exc:
+            # The cycle logged the failure and counted the attempt; a later check retries.
+            raise RevealFailedError(f"the platform call failed ({type(exc).__name__})") from None
+        if revealed is not None and revealed.round.message_ref is None:
+            return [compose.notice_card("Closed", texts.CLOSED_UNPOSTED)]
         if revealed is None:
             return [
                 compose.notice_card("Nothing to reveal", "There is no open round in this channel.")

@@ -148,6 +148,10 @@ class Cycle:
                 )
             await port.reply(team, ref, revealed.reveal)
         except ChannelUnavailableError as exc:
+            # Counted like any failure, so the retry after `resume` comes within RETRY_AFTER.
+            await asyncio.to_thread(
+                self.engine.record_reveal_failure, revealed.round.id, RETRY_AFTER
+            )
             await self._pause(team, exc)
             raise
         except Exception:

@@ -117,6 +117,15 @@ class PostFailedError(RightsizeError):
         self.reason = reason
 
 
+class RevealFailedError(RightsizeError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The answer could not be posted: {reason}. Voting is closed and the reveal "
+            "is retried automatically."
+        )
+        self.reason = reason
+
+
 class NoScenarioError(RightsizeError):
     def __init__(self, scenario_id: str) -> None:
         super().__init__(f"Scenario {scenario_id!r} is not loaded.")

@@ -19,6 +19,8 @@ _log = logging.getLogger(__name__)
 # How often every team is checked; a post goes out at most this long after its time.
 TICK_SECONDS = 20
 JOB_ID = "rightsize-daily-cycle"
+# Teams handled at once in one tick; each holds a database connection while it works.
+TEAMS_AT_ONCE = 8
 
 
 def due_date(team: TeamInfo, now: datetime, off_days: frozenset[date]) -> date | None:
@@ -45,23 +47,27 @@ class DailyCycle:
         self.cycle = cycle
 
     async def tick(self) -> list[RoundInfo]:
-        """Run one pass over all teams of running platforms; return the rounds posted."""
+        """Run one pass over all teams of running platforms; return the rounds posted.
+
+        Teams run concurrently, at most TEAMS_AT_ONCE at a time, so one channel
+        that waits out a rate limit does not hold up the posts of the others.
+        """
         states = await asyncio.to_thread(self.engine.team_states)
-        posted: list[RoundInfo] = []
-        for state in states:
-            if state.team.platform not in self.cycle.ports:
-                continue
-            try:
-                result = await self.run_team(state)
-            except ChannelUnavailableError as exc:
-                _log.warning("team %s paused: %s", state.team.id, exc.reason)
-                continue
-            except Exception:
-                _log.exception("daily cycle failed for team %s", state.team.id)
-                continue
-            if result is not None:
-                posted.append(result)
-        return posted
+        gate = asyncio.Semaphore(TEAMS_AT_ONCE)
+
+        async def run_one(state: TeamState) -> RoundInfo | None:
+            async with gate:
+                try:
+                    return await self.run_team(state)
+                except ChannelUnavailableError as exc:
+                    _log.warning("team %s paused: %s", state.team.id, exc.reason)
+                except Exception:
+                    _log.exception("daily cycle failed for team %s", state.team.id)
+                return None
+
+        running = [run_one(state) for state in states if state.team.platform in self.cycle.ports]
+        results = await asyncio.gather(*running)
+        return [result for result in results if result is not None]
 
     async def run_team(self, state: TeamState) -> RoundInfo | None:
         """Retry failed posts and reveals, then post today's round if due and unclaimed."""

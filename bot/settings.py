@@ -83,6 +83,20 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "discord_token",
+        mode="before",
+    )
+    @classmethod
+    def _strip_secret(cls, value: object) -> object:
+        # Spaces around a pasted token are never part of it; blank means unset.
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
     @field_validator("slack_admin_ids")
     @classmethod
     def _slack_user_ids(cls, value: str) -> str:

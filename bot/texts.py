@@ -27,6 +27,10 @@ PAUSED = (
     "`post-now` still posts a round when asked."
 )
 RESUMED = "The daily post is back on."
+CLOSED_UNPOSTED = (
+    "The open round was closed, but its question never reached the channel, "
+    "so there is no answer to post. The next round comes at the next post time."
+)
 UNKNOWN_ERROR = "Sorry, something went wrong on our side. It is logged; please try again."
 
 

@@ -429,3 +429,40 @@ async def test_leap_day_gets_its_round(database: Database, pool: ScenarioPool) -
 
     dates = [row[0] for row in rounds_by_team(database)[team.id]]
     assert dates == [date(2028, 2, 28), date(2028, 2, 29), date(2028, 3, 1), date(2028, 3, 2)]
+
+
+class StallingPort(RecordingPort):
+    """A port whose posts to one channel wait until released, as under a long rate limit."""
+
+    def __init__(self, stalled_channel: str) -> None:
+        super().__init__()
+        self.stalled_channel = stalled_channel
+        self.release = asyncio.Event()
+
+    async def post(self, team: TeamInfo, card: Card) -> str:
+        if team.channel_id == self.stalled_channel:
+            await self.release.wait()
+        return await super().post(team, card)
+
+
+async def test_stalled_channel_does_not_hold_up_others(
+    database: Database, pool: ScenarioPool
+) -> None:
+    clock = FixedClock(datetime(2027, 5, 3, 8, 0, tzinfo=UTC))
+    port = StallingPort("SLOW")
+    process = start_process(database, pool, clock, port)
+    slow = subscribe(process.engine, "SLOW", "UTC", time(9, 0))
+    fast = subscribe(process.engine, "FAST", "UTC", time(9, 0))
+    clock.set(datetime(2027, 5, 3, 9, 1, tzinfo=UTC))
+
+    ticking = asyncio.create_task(process.daily.tick(), name="tick under test")
+    for _ in range(200):
+        if port.of("post", fast.id):
+            break
+        await asyncio.sleep(0.01)
+    fast_posted_while_slow_waits = bool(port.of("post", fast.id)) and not ticking.done()
+    port.release.set()
+    await asyncio.wait_for(ticking, timeout=30)
+
+    assert fast_posted_while_slow_waits
+    assert len(port.of("post", slow.id)) == 1
