@@ -274,7 +274,7 @@ class Commands:
             listing = ", ".join(day.isoformat() for day in days) or "none"
             return [compose.notice_card("Off days", f"Upcoming off days: {listing}.")]
         removing = action == "remove"
-        spans = args[1:] if removing else args
+        spans = args[1:] if removing or action == "add" else args
         if len(spans) != 1:
             raise InvalidSettingError(
                 "off days", " ".join(args), "`off DATE[..DATE]`, `off list` or `off remove DATE`"

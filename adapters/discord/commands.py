@@ -103,7 +103,10 @@ class RightsizeGroup(app_commands.Group):
     @off.command(name="add", description=texts.OFF_ADD)
     @app_commands.describe(dates=texts.OFF_DATES)
     async def off_add(self, interaction: discord.Interaction[Any], dates: str) -> None:
-        await self._run(interaction, ["off", dates])
+        # A leading digit keeps a value such as "list" from being read as a subcommand.
+        value = dates.strip()
+        words = ["off", value] if value[:1].isdigit() else ["off", "add", value]
+        await self._run(interaction, words)
 
     @off.command(name="list", description=texts.OFF_LIST)
     async def off_list(self, interaction: discord.Interaction[Any]) -> None:

@@ -73,6 +73,16 @@ class Guard:
         reply: Reply | None = None,
     ) -> None:
         """Log an error and send the user one private reply: its message or an apology."""
+        if isinstance(error, discord.HTTPException) and error.code in CANNOT_RESPOND:
+            # The interaction was answered already (a second delivery) or has expired,
+            # so there is nobody left to reply to.
+            _log.warning(
+                "%s: interaction %s can no longer be answered (code %s)",
+                action,
+                interaction.id,
+                error.code,
+            )
+            return
         if isinstance(error, RightsizeError):
             _log.debug("%s by user %s rejected: %s", action, interaction.user.id, error.message)
             text = error.message

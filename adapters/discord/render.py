@@ -48,13 +48,20 @@ class DiscordMessage:
     buttons: tuple[Button, ...]
 
 
-def escape(text: str) -> str:
-    """Escape Discord markdown and neutralise @everyone, @here, user and role mentions.
+# Bidirectional controls can reorder the rest of a line, so they are dropped.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
-    The mentions get a zero-width space after the @, so they show as text and
-    cannot ping even where allowed mentions would permit it.
+
+def escape(text: str) -> str:
+    """Escape Discord markdown and neutralise mentions and other angle-bracket markup.
+
+    @everyone, @here and user and role mentions get a zero-width space after
+    the @, and every < gets one after it, so channel and command mentions,
+    timestamps and custom emoji show as text and nothing can ping, even where
+    allowed mentions would permit it.
     """
-    return escape_mentions(escape_markdown(text))
+    cleaned = text.translate(_BIDI_CONTROLS)
+    return escape_mentions(escape_markdown(cleaned)).replace("<", "<\u200b")
 
 
 def fit(text: str, limit: int, *, markdown: bool = True) -> str:

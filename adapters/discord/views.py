@@ -20,7 +20,7 @@ from bot.compose import PRACTICE_ACTION, PRACTICE_NEXT_ACTION, VOTE_ACTION, pars
 from bot.vocabulary import Choice
 
 _CHOICES = "|".join(re.escape(choice.value) for choice in Choice)
-# A round id is a database id; 19 digits hold any 64-bit integer.
+# A round id is a database id of at most 19 digits; the engine rejects ids past 2**63 - 1.
 VOTE_TEMPLATE = rf"{VOTE_ACTION}:(?P<round_id>[0-9]{{1,19}}):(?P<choice>{_CHOICES})"
 PRACTICE_TEMPLATE = (
     rf"{PRACTICE_ACTION}:(?P<scenario_id>[a-z0-9][a-z0-9-]*):(?P<choice>{_CHOICES})"

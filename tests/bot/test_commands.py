@@ -140,6 +140,7 @@ async def test_off_days_add_list_remove(commands: Commands, clock: FixedClock) -
         pytest.param("off tomorrow", id="word"),
         pytest.param("off remove", id="remove-nothing"),
         pytest.param("off 1999-01-01", id="past-date"),
+        pytest.param("off add list", id="add-a-word"),
     ],
 )
 async def test_invalid_off_days_change_nothing(commands: Commands, text: str) -> None:

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.discord.render import escape
 from adapters.discord.runner import DiscordRunner
 from bot.app import App
 from bot.cards import Card, CardField, CardKind
@@ -35,8 +36,8 @@ HOSTILE = f"@everyone @here <@&{PING_ROLE_ID}> <@{MEMBER_USER_ID}> **loud** `cod
 ESCAPED_PARTS = (
     "@\u200beveryone",
     "@\u200bhere",
-    f"<@\u200b&{PING_ROLE_ID}>",
-    f"<@\u200b{MEMBER_USER_ID}>",
+    f"<\u200b@\u200b&{PING_ROLE_ID}>",
+    f"<\u200b@\u200b{MEMBER_USER_ID}>",
     "\\*\\*loud\\*\\*",
     "\\`code\\`",
 )
@@ -105,7 +106,7 @@ async def test_hostile_names_never_ping(
     _assert_escaped(stats.embeds[0]["title"])
     _assert_escaped(status.embeds[0]["description"])
     # The engine quotes at most 60 characters of a rejected value.
-    assert f"'@\u200beveryone <@\u200b&{PING_ROLE_ID}>'" in rejected.content
+    assert f"'@\u200beveryone <\u200b@\u200b&{PING_ROLE_ID}>'" in rejected.content
     assert result.embeds[0]["title"].startswith(("Right", "Not quite"))
     assert_pings_nobody(runner_mentions(hostile_runner), "the client")
     bodies = sent_message_bodies(double)
@@ -173,3 +174,23 @@ def runner_mentions(runner: DiscordRunner) -> dict[str, object]:
     mentions = runner.client.allowed_mentions
     assert mentions is not None
     return mentions.to_dict()  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        pytest.param("<#1300000000000000200>", id="channel-mention"),
+        pytest.param("</rightsize setup:1>", id="command-mention"),
+        pytest.param("<t:0:R>", id="timestamp"),
+        pytest.param("<:emoji:1300000000000000999>", id="custom-emoji"),
+    ],
+)
+def test_angle_bracket_markup_shows_as_text(markup: str) -> None:
+    shown = escape(f"ada {markup}")
+
+    assert markup not in shown
+    assert shown.replace("\u200b", "").replace("\\", "") == f"ada {markup}"
+
+
+def test_bidirectional_controls_dropped() -> None:
+    assert escape("ada\u202e evil") == "ada evil"
