@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
 import discord
 
+from adapters.discord import texts
+from adapters.discord.custom_ids import BUTTON_TEMPLATES
 from adapters.discord.permissions import invite_url
 
 _log = logging.getLogger(__name__)
@@ -79,6 +82,27 @@ class RightsizeClient(discord.Client):
             return
         self.startup_runs += 1
         await self._startup(self)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Answer a click on a button that no Rightsize handler matches, such as a stale one.
+
+        discord.py silently drops a component interaction whose custom id fits no
+        registered item, which Discord shows as a failed interaction.
+        """
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if any(re.fullmatch(template, custom_id) for template in BUTTON_TEMPLATES):
+            return
+        _log.warning(
+            "click on an unknown button %r: guild %s, user %s",
+            custom_id[:100],
+            interaction.guild_id,
+            interaction.user.id,
+        )
+        if not interaction.response.is_done():
+            await interaction.response.send_message(texts.UNKNOWN_BUTTON, ephemeral=True)
 
     async def on_ready(self) -> None:
         self.ready_events += 1

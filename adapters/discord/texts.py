@@ -13,6 +13,9 @@ MISSING_PERMISSIONS = (
     "Send Messages, Embed Links and Read Message History"
 )
 
+UNKNOWN_BUTTON = (
+    "This button is out of date or does not belong to Rightsize, so nothing was recorded."
+)
 SERVER_ONLY = "Rightsize commands work in server channels, not in direct messages."
 
 # The name of the embed field that shows the vote bars of a reveal.

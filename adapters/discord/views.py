@@ -14,18 +14,10 @@ from typing import Any
 import discord
 
 from adapters.discord.client import ClickHandler, RightsizeClient
+from adapters.discord.custom_ids import PRACTICE_NEXT_TEMPLATE, PRACTICE_TEMPLATE, VOTE_TEMPLATE
 from adapters.discord.render import CUSTOM_ID_MAX, fit_label
 from bot.cards import Button
 from bot.compose import PRACTICE_ACTION, PRACTICE_NEXT_ACTION, VOTE_ACTION, parse_button_value
-from bot.vocabulary import Choice
-
-_CHOICES = "|".join(re.escape(choice.value) for choice in Choice)
-# A round id is a database id of at most 19 digits; the engine rejects ids past 2**63 - 1.
-VOTE_TEMPLATE = rf"{VOTE_ACTION}:(?P<round_id>[0-9]{{1,19}}):(?P<choice>{_CHOICES})"
-PRACTICE_TEMPLATE = (
-    rf"{PRACTICE_ACTION}:(?P<scenario_id>[a-z0-9][a-z0-9-]*):(?P<choice>{_CHOICES})"
-)
-PRACTICE_NEXT_TEMPLATE = re.escape(PRACTICE_NEXT_ACTION)
 
 _BaseButton = discord.ui.Button[discord.ui.View]
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapters.discord import texts as discord_texts
 from adapters.discord.runner import DiscordRunner
 from bot.app import App
 from bot.engine import VoteReceipt
@@ -23,6 +24,8 @@ from tests.adapters.discord.conftest import (
 from tests.adapters.discord.double import (
     CALLBACK_DEFERRED_CHANNEL_MESSAGE,
     FLAG_EPHEMERAL,
+    GENERAL_CHANNEL_ID,
+    MEMBER_USER_ID,
     DiscordDouble,
     StoredMessage,
 )
@@ -251,3 +254,26 @@ async def test_redelivered_click_counts_once(
     assert vote_rows(app, posted.id) == {str(VOTER_IDS[2]): ("hybrid", "hybrid", 0)}
     assert [callback.accepted for callback in handle.callbacks] == [True, False]
     assert handle.followups == []
+
+
+@pytest.mark.parametrize(
+    "custom_id",
+    [
+        pytest.param("rightsize_vote:1:medium", id="unknown-choice"),
+        pytest.param("some_other_bot_button", id="foreign"),
+        pytest.param("rightsize_vote:" + "9" * 30 + ":slm", id="too-long-round-id"),
+    ],
+)
+async def test_unknown_button_answered_once(
+    runner: DiscordRunner, double: DiscordDouble, custom_id: str
+) -> None:
+    button = {"type": 2, "style": 2, "label": "Old", "custom_id": custom_id}
+    message = double.add_message(
+        GENERAL_CHANNEL_ID, "old message", components=[{"type": 1, "components": [button]}]
+    )
+
+    handle = await double.click_button(message, custom_id, user_id=MEMBER_USER_ID)
+    response = await private_response(handle)
+
+    assert_responded_once(handle)
+    assert response.content == discord_texts.UNKNOWN_BUTTON
