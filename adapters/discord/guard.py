@@ -13,7 +13,7 @@ from discord import app_commands
 
 from adapters.discord.replies import Reply
 from bot import texts as bot_texts
-from bot.errors import RightsizeError
+from bot.errors import RightsizeError, UnknownCommandError
 
 _log = logging.getLogger(__name__)
 
@@ -60,7 +60,12 @@ class Guard:
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         """Report a slash command error that discord.py's command tree caught."""
-        original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        original: BaseException = (
+            error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        )
+        if isinstance(error, app_commands.CommandNotFound):
+            # A command another version registered, still in the member's client.
+            original = UnknownCommandError(" ".join([*error.parents, error.name]))
         name = interaction.command.qualified_name if interaction.command else "unknown command"
         await self.report(interaction, original, f"/{name}")
 
