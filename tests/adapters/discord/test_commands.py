@@ -315,14 +315,3 @@ async def test_zone_autocomplete_lists_matches(
     assert callback.type == 8
     assert callback.data is not None
     assert [choice["value"] for choice in callback.data["choices"]] == ["Europe/Berlin"]
-
-
-async def test_unregistered_subcommand_named(
-    double: DiscordDouble, app: App, runner: DiscordRunner
-) -> None:
-    await subscribe(app)
-
-    content, _ = await _run(double, "nuke", {}, ADMIN_USER_ID)
-
-    assert "is not a Rightsize command" in content
-    assert "nuke" in content
