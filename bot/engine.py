@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot import compose, texts
@@ -104,6 +104,9 @@ class TeamState:
     latest_date: date | None
     has_unposted: bool
     has_unpublished: bool
+    # An unrevealed round older than the newest one: a process died between
+    # claiming a day and revealing the day before.
+    has_stale_open: bool
     off_days: frozenset[date]
 
 
@@ -234,6 +237,17 @@ class Engine:
                 ).all()
             )
             unposted = set(session.scalars(select(Round.team_id).where(*_awaiting_post())))
+            newer = aliased(Round)
+            stale = set(
+                session.scalars(
+                    select(Round.team_id).where(
+                        Round.revealed_at.is_(None),
+                        select(newer.id)
+                        .where(newer.team_id == Round.team_id, newer.local_date > Round.local_date)
+                        .exists(),
+                    )
+                )
+            )
             unpublished = set(session.scalars(select(Round.team_id).where(*_awaiting_reveal())))
             window = (now - timedelta(days=1)).date(), (now + timedelta(days=1)).date()
             off: dict[int, set[date]] = {}
@@ -247,6 +261,7 @@ class Engine:
                 latest_date=latest.get(team.id),
                 has_unposted=team.id in unposted,
                 has_unpublished=team.id in unpublished,
+                has_stale_open=team.id in stale,
                 off_days=frozenset(off.get(team.id, ())),
             )
             for team in teams

@@ -65,14 +65,33 @@ class DailyCycle:
                     _log.exception("daily cycle failed for team %s", state.team.id)
                 return None
 
-        running = [run_one(state) for state in states if state.team.platform in self.cycle.ports]
-        results = await asyncio.gather(*running)
+        tasks = [
+            asyncio.create_task(run_one(state), name=f"daily cycle of team {state.team.id}")
+            for state in states
+            if state.team.platform in self.cycle.ports
+        ]
+        try:
+            results = await asyncio.gather(*tasks)
+        except BaseException:
+            # The tick itself is ending (cancelled, or the process is going down), so no
+            # team's work may outlive it.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return [result for result in results if result is not None]
 
     async def run_team(self, state: TeamState) -> RoundInfo | None:
         """Retry failed posts and reveals, then post today's round if due and unclaimed."""
         team = state.team
         # Reveals first, so a retried question never goes out before the previous answer.
+        if state.has_stale_open and state.latest_date is not None:
+            stale = await asyncio.to_thread(
+                self.engine.open_rounds_before, team.id, state.latest_date
+            )
+            for previous in stale:
+                _log.info("revealing round %s of team %s, left open", previous.id, team.id)
+                await self.cycle.reveal_round(team, previous)
         if state.has_unpublished:
             await self.cycle.retry_unpublished(team)
         if state.has_unposted:
