@@ -20,7 +20,7 @@ class SystemClock:
 
 
 class FixedClock:
-    """A clock that stands still until a test moves it."""
+    """A clock that does not move until a test sets or advances it."""
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:

@@ -48,7 +48,7 @@ MAX_POST_ATTEMPTS = 5
 ROUND_ID_LIMIT = 2**63
 # How long one process may take to post a round before another may retry it.
 POST_LEASE = timedelta(minutes=2)
-# The longest range one `off` command may add or remove, so a typo cannot write years.
+# The maximum range one `off` command may add or remove, so a typo cannot write years.
 OFF_RANGE_MAX_DAYS = 366
 
 
@@ -98,7 +98,7 @@ class RoundInfo:
 
 @dataclass(frozen=True)
 class TeamState:
-    """What the scheduler needs of one team, read for all teams in a few queries."""
+    """The scheduler's view of one team, read for all teams in a few queries."""
 
     team: TeamInfo
     latest_date: date | None
@@ -484,15 +484,6 @@ class Engine:
             )
             return [self._detached(session, row) for row in rows]
 
-    def has_round_on(self, team_id: int, local_date: date) -> bool:
-        with self.database.session() as session:
-            found = session.scalar(
-                select(Round.id).where(Round.team_id == team_id, Round.local_date == local_date)
-            )
-            return found is not None
-
-    # Deliveries
-
     def first_delivery(self, key: str) -> bool:
         """Record a platform delivery id; False if it was seen before (a redelivery)."""
         try:
@@ -553,7 +544,7 @@ class Engine:
     def reveal(self, round_id: int) -> Reveal | None:
         """Close a round and build its reveal; return None if it was revealed already.
 
-        The conditional update is the lock: of two callers, one sees a changed row.
+        The conditional update is the lock, because of two callers only one changes the row.
         """
         with self.database.session() as session:
             result = session.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Protocol, runtime_checkable
 
 from bot.cards import Card
@@ -19,6 +21,24 @@ class ChannelUnavailableError(Exception):
         super().__init__(f"channel {channel_id} is unavailable: {reason}")
         self.channel_id = channel_id
         self.reason = reason
+
+
+class MessageLocks:
+    """One asyncio lock per message handle, so edits of one message never interleave.
+
+    The locks are held weakly, so a message nobody edits any more costs no memory.
+    """
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def lock(self, message_ref: str) -> asyncio.Lock:
+        """Return the lock that serialises the edits of one message."""
+        lock = self._locks.get(message_ref)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[message_ref] = lock
+        return lock
 
 
 @runtime_checkable

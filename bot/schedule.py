@@ -105,7 +105,7 @@ def post_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
     """Return the UTC moment of a local post time on a local date.
 
     A time that does not exist on that date (clocks go forward) moves to the
-    first valid local time after the gap; a time that happens twice (clocks go
+    first valid local time after the gap. A time that happens twice (clocks go
     back) is taken at its first occurrence.
     """
     local = datetime.combine(day, at, tzinfo=zone)

@@ -19,7 +19,7 @@ _log = logging.getLogger(__name__)
 # How often every team is checked; a post goes out at most this long after its time.
 TICK_SECONDS = 20
 JOB_ID = "rightsize-daily-cycle"
-# Teams handled at once in one tick; each holds a database connection while it works.
+# Teams handled at once in one tick. Each uses a database connection while it works.
 TEAMS_AT_ONCE = 8
 
 

@@ -129,8 +129,8 @@ def standings(rounds: Sequence[RoundResult], names: dict[str, str]) -> list[Stan
     """Rank members over revealed rounds given oldest first.
 
     A correct vote scores one point. A streak is a run of correct votes in
-    consecutive rounds of the team; a wrong vote or a round without the member's
-    vote ends it. Ties in points go to the better accuracy, then to the name.
+    consecutive rounds of the team, and a wrong vote or a round without the
+    member's vote ends it. Ties in points go to the better accuracy, then to the name.
     """
     members = sorted({member for result in rounds for member in result.votes})
     table: list[Standing] = []

@@ -108,7 +108,7 @@ CONSTRAINT_SIGNALS = frozenset(
 
 
 class Diagnosis(StrEnum):
-    """Which difficulty binds a task or one hop of it."""
+    """The difficulty that binds a task or one hop of it."""
 
     DISTRIBUTION_SHIFT = "distribution_shift"
     CAPABILITY_CEILING = "capability_ceiling"

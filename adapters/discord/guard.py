@@ -80,7 +80,7 @@ class Guard:
         """Log an error and send the user one private reply: its message or an apology."""
         if isinstance(error, discord.HTTPException) and error.code in CANNOT_RESPOND:
             # The interaction was answered already (a second delivery) or has expired,
-            # so there is nobody left to reply to.
+            # so no reply can be sent.
             _log.warning(
                 "%s: interaction %s can no longer be answered (code %s)",
                 action,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable
 from typing import Any
 
@@ -16,7 +15,7 @@ from adapters.discord.render import render_card
 from adapters.discord.views import build_view
 from bot.cards import Card
 from bot.engine import TeamInfo
-from bot.ports import ChannelUnavailableError
+from bot.ports import ChannelUnavailableError, MessageLocks
 
 _log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class DiscordPort:
 
     def __init__(self, client: discord.Client) -> None:
         self.client = client
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = MessageLocks()
 
     async def post(self, team: TeamInfo, card: Card) -> str:
         channel = self._channel(team.channel_id, team.workspace_id)
@@ -85,11 +84,7 @@ class DiscordPort:
 
     def lock(self, message_ref: str) -> asyncio.Lock:
         """Return the lock that serialises the edits of one message."""
-        lock = self._locks.get(message_ref)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[message_ref] = lock
-        return lock
+        return self._locks.lock(message_ref)
 
     async def edit(self, message_ref: str, card: Card) -> None:
         """Replace a message with a card, removing its buttons if the card has none.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from adapters.slack import texts
 from adapters.slack.render import render_card
 from bot.cards import Card
 from bot.engine import TeamInfo
-from bot.ports import ChannelUnavailableError
+from bot.ports import ChannelUnavailableError, MessageLocks
 
 _log = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ class SlackPort:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = MessageLocks()
 
     async def post(self, team: TeamInfo, card: Card) -> str:
         response = await self._send(
@@ -81,11 +80,7 @@ class SlackPort:
 
     def lock(self, message_ref: str) -> asyncio.Lock:
         """Return the lock that serialises the edits of one message."""
-        lock = self._locks.get(message_ref)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[message_ref] = lock
-        return lock
+        return self._locks.lock(message_ref)
 
     async def edit(self, message_ref: str, card: Card) -> None:
         """Replace a message with a card; the caller holds the message's lock."""

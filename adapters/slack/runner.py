@@ -163,8 +163,8 @@ class SlackRunner:
 
         A stopped runner cannot be started again; build a new one with create_runner.
         """
-        # Work in flight finishes first, while the socket can still carry its acks;
-        # a vote stored but not acknowledged would leave the voter with an error.
+        # Work in flight finishes first, while the socket can still carry its acks.
+        # A vote stored but not acknowledged would leave the voter with an error.
         await self.guard.wait_idle(STOP_GRACE)
         if self._socket_handler is not None:
             close: Callable[[], Awaitable[None]] = self._socket_handler.close_async

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Text,
     Time,
     TypeDecorator,
     UniqueConstraint,
@@ -186,5 +185,3 @@ class ProcessedEvent(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    # The private reply sent the first time, so a redelivery can repeat it.
-    reply: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -38,7 +38,6 @@ def upgrade() -> None:
         "processed_events",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("received_at", bot.storage.models.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("reply", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_processed_events")),
     )
     with op.batch_alter_table("processed_events", schema=None) as batch_op:
